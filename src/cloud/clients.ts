@@ -1,0 +1,61 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
+import type { PartialConfig } from '../config/fields.js';
+import type { GcpClients } from './gcp.js';
+
+/** Where the SDKs send their calls: the real clouds unless overridden. */
+export interface Endpoints {
+  /** One base URL for Compute, Cloud DNS and Service Usage (PSC_BRIDGE_GCP_ENDPOINT). */
+  gcp?: string;
+  /** One base URL for EC2 and Route 53 Resolver (else the SDK reads AWS_ENDPOINT_URL*). */
+  aws?: string;
+}
+
+/** The clients steps use, each built on first use so a GCP-only run never loads the AWS SDK. */
+export interface CloudServices {
+  gcp(): Promise<GcpClients>;
+  ec2(): Promise<EC2Client>;
+  resolver(): Promise<Route53ResolverClient>;
+}
+
+export function cloudServices(
+  config: Readonly<PartialConfig>,
+  endpoints: Endpoints,
+  verbose?: (line: string) => void,
+): CloudServices {
+  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+    let made: Promise<T> | undefined;
+    return () => {
+      made ??= make();
+      return made;
+    };
+  };
+  const aws = () => ({
+    region: required(config.awsRegion, '--aws-region'),
+    ...(config.awsProfile ? { profile: config.awsProfile } : {}),
+    ...(endpoints.aws ? { endpoint: endpoints.aws } : {}),
+    ...(verbose ? { verbose } : {}),
+  });
+  return {
+    gcp: once(async () => {
+      const { createGcpClients } = await import('./gcp.js');
+      return createGcpClients({
+        projectId: required(config.gcpProject, '--gcp-project'),
+        ...(endpoints.gcp ? { endpoint: endpoints.gcp } : {}),
+        ...(verbose ? { verbose } : {}),
+      });
+    }),
+    ec2: once(async () => (await import('./aws.js')).createEc2(aws())),
+    resolver: once(async () => (await import('./aws.js')).createResolver(aws())),
+  };
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new Error(`${flag} was not resolved before the cloud was called`);
+  return value;
+}
+
+/** Endpoint overrides for real use, read from the environment. */
+export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
+  return env.PSC_BRIDGE_GCP_ENDPOINT ? { gcp: env.PSC_BRIDGE_GCP_ENDPOINT } : {};
+}

@@ -1,0 +1,118 @@
+import type { Direction } from '../engine/graph.js';
+import { type RunResult, runSteps } from '../engine/run.js';
+import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
+import { StateStore } from '../state/store.js';
+import { type StepId, stepInfo } from '../steps/catalog.js';
+import { loadSteps } from '../steps/load.js';
+import { reportError } from '../ui/errors.js';
+import { createReporter } from '../ui/reporter.js';
+import { emitJson, say } from '../ui/terminal.js';
+import { openEnvironment } from './environment.js';
+import { prepare } from './prepare.js';
+import type { Session } from './session.js';
+
+export interface ExecuteRequest {
+  session: Session;
+  ids: readonly StepId[];
+  direction: Direction;
+  /** Asked once before anything changes (skipped with --yes). */
+  confirm?: string;
+  /** Checks on the recorded state before the run (e.g. a single step's needs). */
+  precheck?: (state: Awaited<ReturnType<typeof prepare>>['before']) => void;
+}
+
+/** Resolves values, takes the state lock, runs the steps, reports. Returns the exit code. */
+export async function execute(request: ExecuteRequest): Promise<number> {
+  const { session, ids, direction } = request;
+  const { resolved, before } = await prepare(session, ids);
+  request.precheck?.(before);
+  const steps = await loadSteps(ids);
+  if (request.confirm) await confirmOrAbort(session, request.confirm, direction);
+
+  const environment = await openEnvironment(session, resolved.config, say);
+  const store = await StateStore.open(session.statePath, session.mode);
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (!stop.signal.aborted) say('Stopping: letting running steps record where they are...');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const reporter = await createReporter(session.output);
+  try {
+    await store.update((state) => {
+      state.config = { ...state.config, ...resolved.config };
+    });
+    const result = await runSteps({
+      steps,
+      direction,
+      store,
+      config: resolved.config,
+      services: environment.services,
+      reporter,
+      signal: stop.signal,
+      assumeYes: session.flags.yes === true,
+    });
+    reporter.close();
+    return finish(session, result);
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close();
+    await environment.close();
+  }
+}
+
+async function confirmOrAbort(session: Session, question: string, direction: Direction) {
+  if (session.flags.yes) return;
+  if (!session.canPrompt) {
+    if (direction === 'apply') return;
+    throw new UserError(
+      'CONFIRMATION_NEEDED',
+      'Teardown deletes cloud resources and needs a confirmation, but there is no terminal to ask.',
+      'Pass --yes to confirm.',
+    );
+  }
+  const { confirmOnTerminal } = await import('../ui/prompt.js');
+  if (!(await confirmOnTerminal(question))) {
+    throw new InterruptedError('Aborted: nothing was changed.');
+  }
+}
+
+function finish(session: Session, result: RunResult): number {
+  if (session.flags.json) {
+    emitJson({
+      ok: result.ok,
+      steps: result.outcomes.map((o) => ({
+        id: o.id,
+        action: o.action,
+        durationMs: o.durationMs,
+        resources: o.resources,
+      })),
+      ...(result.failure
+        ? {
+            error: {
+              step: result.failure.id,
+              code: isPscError(result.failure.error) ? result.failure.error.code : 'UNEXPECTED',
+              message: messageOf(result.failure.error),
+            },
+          }
+        : {}),
+    });
+  }
+  if (result.interrupted) {
+    say(
+      'Interrupted. The state file records where each step stopped; run the same command again to resume.',
+    );
+    return 130;
+  }
+  if (result.failure) {
+    const { id, error } = result.failure;
+    say(`\n${id} (${stepInfo(id).title}) failed:`);
+    reportError(error, session.output);
+    say('Fix the cause and run the same command again: finished steps are not repeated.');
+    return isPscError(error) ? error.exitCode : 1;
+  }
+  return 0;
+}

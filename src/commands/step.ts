@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import type { StepId } from '../steps/catalog.js';
+import { execute } from './execute.js';
+import { assertNeedsDone, assertNoDependents } from './prepare.js';
+import { sessionOf } from './session.js';
+
+/** `psc-bridge <step-id>`: one step, after checking its needs (or, with --destroy, dependents). */
+export async function stepCommand(id: StepId, command: Command): Promise<number> {
+  const session = sessionOf(command);
+  const destroy = session.options.destroy === true;
+  return execute({
+    session,
+    ids: [id],
+    direction: destroy ? 'destroy' : 'apply',
+    ...(destroy ? { confirm: `Remove what ${id} created?` } : {}),
+    precheck: (state) => (destroy ? assertNoDependents(id, state) : assertNeedsDone(id, state)),
+  });
+}
