@@ -12,9 +12,13 @@ export async function main(argv: string[]): Promise<void> {
   ) as { version: string };
 
   let pending: Promise<number> | undefined;
-  const program = buildProgram(version, (done) => {
-    pending = done;
-  });
+  const program = buildProgram(
+    version,
+    (done) => {
+      pending = done;
+    },
+    argv,
+  );
 
   let code: number;
   try {

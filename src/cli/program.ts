@@ -13,7 +13,7 @@ export type ActionResult = Promise<number>;
  * Every command accepts every value flag, so one set of flags works for all of them; help
  * lists only the values the command reads.
  */
-function addValueOptions(command: Command, shown: readonly FieldSpec[] = FIELDS): Command {
+function addAllValueOptions(command: Command, shown: readonly FieldSpec[] = FIELDS): Command {
   for (const field of FIELDS) {
     const fallback = field.fallback ? ` (default: ${field.fallback})` : '';
     const option = new Option(`${field.flag} ${field.arg}`, `${field.description}${fallback}`);
@@ -26,7 +26,18 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
-export function buildProgram(version: string, run: (done: ActionResult) => void): Command {
+/**
+ * `argv` decides which commands get their value flags: only those named on the command line
+ * need them to parse, and creating them for all fifteen commands is most of the start-up cost.
+ */
+export function buildProgram(
+  version: string,
+  run: (done: ActionResult) => void,
+  argv: readonly string[] = process.argv,
+): Command {
+  const named = new Set(argv.slice(2));
+  const addValueOptions = (command: Command, shown?: readonly FieldSpec[]) =>
+    named.has(command.name()) ? addAllValueOptions(command, shown) : command;
   const program = new Command('psc-bridge')
     .description(
       'Create, check and remove the private path from AWS workloads to Google APIs over an ' +
@@ -109,7 +120,7 @@ export function buildProgram(version: string, run: (done: ActionResult) => void)
 
   addSandboxCommands(program, action);
 
-  for (const id of STEP_IDS) addStepCommand(program, id, action);
+  for (const id of STEP_IDS) addStepCommand(program, id, action, addValueOptions);
   return program;
 }
 
@@ -117,7 +128,12 @@ type ActionFactory = (
   load: () => Promise<(command: Command) => ActionResult>,
 ) => (...args: unknown[]) => void;
 
-function addStepCommand(program: Command, id: StepId, action: ActionFactory): void {
+function addStepCommand(
+  program: Command,
+  id: StepId,
+  action: ActionFactory,
+  addValueOptions: (command: Command, shown?: readonly FieldSpec[]) => Command,
+): void {
   const info = stepInfo(id);
   const needs = info.needs.length > 0 ? `\nNeeds: ${info.needs.join(', ')}.` : '';
   const fields = FIELDS.filter((field) => keysFor([id]).includes(field.key));

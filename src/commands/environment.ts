@@ -1,5 +1,7 @@
 import { type CloudServices, cloudServices, endpointsFromEnv } from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
+import { UserError } from '../errors.js';
+import type { SandboxProfile } from '../sandbox/profile.js';
 import type { Session } from './session.js';
 
 /** The clouds a command talks to: the real ones, or an in-process sandbox over the world file. */
@@ -18,7 +20,40 @@ export async function openEnvironment(
     return { services: cloudServices(config, endpointsFromEnv(), verbose), close: async () => {} };
   }
   const { startSandbox } = await import('../sandbox/server.js');
-  const sandbox = await startSandbox({ worldFile: session.worldPath });
+  const sandbox = await startSandbox({ worldFile: session.worldPath, profile: profileFromEnv() });
   const endpoints = { gcp: sandbox.url, aws: sandbox.url };
   return { services: cloudServices(config, endpoints, verbose), close: () => sandbox.close() };
+}
+
+/**
+ * The in-process sandbox's latency and faults, from PSC_BRIDGE_SANDBOX_LATENCY (instant or
+ * realistic), PSC_BRIDGE_SANDBOX_SPEED and PSC_BRIDGE_SANDBOX_FAULTS.
+ */
+export function profileFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<SandboxProfile> {
+  const profile: Partial<SandboxProfile> = {};
+  const latency = env.PSC_BRIDGE_SANDBOX_LATENCY;
+  if (latency !== undefined) {
+    if (latency !== 'instant' && latency !== 'realistic') {
+      throw new UserError(
+        'INVALID_VALUE',
+        `PSC_BRIDGE_SANDBOX_LATENCY must be instant or realistic, not ${JSON.stringify(latency)}.`,
+      );
+    }
+    profile.latency = latency;
+  }
+  const speed = numberFromEnv(env, 'PSC_BRIDGE_SANDBOX_SPEED', 0.001, 1_000_000);
+  if (speed !== undefined) profile.speed = speed;
+  const faults = numberFromEnv(env, 'PSC_BRIDGE_SANDBOX_FAULTS', 0, 1);
+  if (faults !== undefined) profile.faults = faults;
+  return profile;
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: number) {
+  const text = env[name];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new UserError('INVALID_VALUE', `${name} must be a number from ${min} to ${max}.`);
+  }
+  return value;
 }

@@ -24,6 +24,11 @@ export interface SandboxOptions {
   profile?: Partial<SandboxProfile>;
   /** Service modules to serve; defaults to every emulated API. */
   modules?: ServiceModule[];
+  /**
+   * Called for each call after the world has changed and before the answer is sent. Tests
+   * use it to kill a client between a create call and its state write.
+   */
+  onServed?: (call: CallRecord) => void;
 }
 
 export interface SandboxServer {
@@ -39,7 +44,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const profile: SandboxProfile = { ...DEFAULT_PROFILE, ...options.profile };
   const store = new WorldStore(options.worldFile);
   const modules = options.modules ?? [...gcpModules, ...awsModules];
-  const dispatcher = new Dispatcher(store, modules, profile);
+  const dispatcher = new Dispatcher(store, modules, profile, options.onServed);
 
   const server = createServer((req, res) => {
     dispatcher.serve(req, res).catch((error: unknown) => {
@@ -84,6 +89,7 @@ class Dispatcher {
     private readonly store: WorldStore,
     private readonly modules: ServiceModule[],
     private readonly profile: SandboxProfile,
+    private readonly onServed?: (call: CallRecord) => void,
   ) {
     this.random = seededRandom(profile.faultSeed);
   }
@@ -168,6 +174,7 @@ class Dispatcher {
     if (injected) call.injected = true;
     world.calls.push(call);
     await this.store.save();
+    this.onServed?.(call);
     return result;
   }
 
