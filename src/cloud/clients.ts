@@ -13,6 +13,11 @@ export interface Endpoints {
 
 /** The clients steps use, each built on first use so a GCP-only run never loads the AWS SDK. */
 export interface CloudServices {
+  /**
+   * Multiplies every client-side polling interval and timeout: 1 against the real clouds,
+   * smaller against a sandbox that replays real durations faster.
+   */
+  pollScale: number;
   gcp(): Promise<GcpClients>;
   ec2(): Promise<EC2Client>;
   resolver(): Promise<Route53ResolverClient>;
@@ -22,6 +27,7 @@ export function cloudServices(
   config: Readonly<PartialConfig>,
   endpoints: Endpoints,
   verbose?: (line: string) => void,
+  pollScale = 1,
 ): CloudServices {
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
     let made: Promise<T> | undefined;
@@ -37,6 +43,7 @@ export function cloudServices(
     ...(verbose ? { verbose } : {}),
   });
   return {
+    pollScale,
     gcp: once(async () => {
       const { createGcpClients } = await import('./gcp.js');
       return createGcpClients({

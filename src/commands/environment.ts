@@ -1,28 +1,48 @@
-import { type CloudServices, cloudServices, endpointsFromEnv } from '../cloud/clients.js';
+import {
+  type CloudServices,
+  cloudServices,
+  type Endpoints,
+  endpointsFromEnv,
+} from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
 import { UserError } from '../errors.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
 import type { Session } from './session.js';
 
-/** The clouds a command talks to: the real ones, or an in-process sandbox over the world file. */
+/**
+ * Where a command's cloud calls go: the real clouds (or the endpoints the environment names),
+ * or an emulator started in-process over the sandbox world file.
+ */
 export interface Environment {
-  services: CloudServices;
+  endpoints: Endpoints;
+  /** See CloudServices.pollScale. */
+  pollScale: number;
+  services(config: Readonly<PartialConfig>, log: (line: string) => void): CloudServices;
   close(): Promise<void>;
 }
 
-export async function openEnvironment(
-  session: Session,
-  config: Readonly<PartialConfig>,
-  log: (line: string) => void,
-): Promise<Environment> {
-  const verbose = session.flags.verbose ? log : undefined;
+export async function openEnvironment(session: Session): Promise<Environment> {
+  const verbose = (log: (line: string) => void) => (session.flags.verbose ? log : undefined);
   if (session.mode !== 'sandbox') {
-    return { services: cloudServices(config, endpointsFromEnv(), verbose), close: async () => {} };
+    const endpoints = endpointsFromEnv();
+    return {
+      endpoints,
+      pollScale: 1,
+      services: (config, log) => cloudServices(config, endpoints, verbose(log)),
+      close: async () => {},
+    };
   }
   const { startSandbox } = await import('../sandbox/server.js');
   const sandbox = await startSandbox({ worldFile: session.worldPath, profile: profileFromEnv() });
   const endpoints = { gcp: sandbox.url, aws: sandbox.url };
-  return { services: cloudServices(config, endpoints, verbose), close: () => sandbox.close() };
+  const { latency, speed } = sandbox.profile;
+  const pollScale = latency === 'instant' ? 0.001 : 1 / speed;
+  return {
+    endpoints,
+    pollScale,
+    services: (config, log) => cloudServices(config, endpoints, verbose(log), pollScale),
+    close: () => sandbox.close(),
+  };
 }
 
 /**

@@ -7,7 +7,8 @@ import { loadSteps } from '../steps/load.js';
 import { reportError } from '../ui/errors.js';
 import { createReporter } from '../ui/reporter.js';
 import { emitJson, say } from '../ui/terminal.js';
-import { openEnvironment } from './environment.js';
+import { cloudDiscoverer } from './discover.js';
+import { type Environment, openEnvironment } from './environment.js';
 import { prepare } from './prepare.js';
 import type { Session } from './session.js';
 
@@ -24,12 +25,22 @@ export interface ExecuteRequest {
 /** Resolves values, takes the state lock, runs the steps, reports. Returns the exit code. */
 export async function execute(request: ExecuteRequest): Promise<number> {
   const { session, ids, direction } = request;
-  const { resolved, before } = await prepare(session, ids);
+  const environment = await openEnvironment(session);
+  try {
+    return await executeIn(environment, request);
+  } finally {
+    await environment.close();
+  }
+}
+
+async function executeIn(environment: Environment, request: ExecuteRequest): Promise<number> {
+  const { session, ids, direction } = request;
+  const discover = session.canPrompt ? cloudDiscoverer(environment.endpoints) : undefined;
+  const { resolved, before } = await prepare(session, ids, discover);
   request.precheck?.(before);
   const steps = await loadSteps(ids);
   if (request.confirm) await confirmOrAbort(session, request.confirm, direction);
 
-  const environment = await openEnvironment(session, resolved.config, say);
   const store = await StateStore.open(session.statePath, session.mode);
   const stop = new AbortController();
   const onSignal = () => {
@@ -48,7 +59,7 @@ export async function execute(request: ExecuteRequest): Promise<number> {
       direction,
       store,
       config: resolved.config,
-      services: environment.services,
+      services: environment.services(resolved.config, say),
       reporter,
       signal: stop.signal,
       assumeYes: session.flags.yes === true,
@@ -60,7 +71,6 @@ export async function execute(request: ExecuteRequest): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await store.close();
-    await environment.close();
   }
 }
 

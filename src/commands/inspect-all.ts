@@ -35,12 +35,12 @@ export async function lookAtEverything(session: Session): Promise<Looked> {
       config: resolved.config,
     };
   }
-  const environment = await openEnvironment(session, resolved.config, say);
+  const environment = await openEnvironment(session);
   try {
     const outcomes = await inspectSteps<CloudServices>(steps, {
       state: before,
       config: resolved.config,
-      services: environment.services,
+      services: environment.services(resolved.config, say),
       signal: new AbortController().signal,
     });
     return {
