@@ -44,7 +44,9 @@ export interface StepRunOptions {
 
 /**
  * A sandbox, a state file and the real step modules, wired as the CLI wires them, for one
- * test file. Steps run through the engine, so state transitions are the real ones.
+ * test file. Steps run through the engine, so state transitions are the real ones. The state
+ * is a `cloud`-mode state pointed at the sandbox through endpoint overrides, as a child
+ * `psc-bridge` with AWS_ENDPOINT_URL / PSC_BRIDGE_GCP_ENDPOINT would use it.
  */
 export class StepBench {
   readonly services: CloudServices;
@@ -121,7 +123,7 @@ export class StepBench {
     direction: 'apply' | 'destroy',
     options: StepRunOptions,
   ): Promise<RunResult> {
-    const store = await StateStore.open(this.statePath, 'sandbox');
+    const store = await StateStore.open(this.statePath, 'cloud');
     const progress = options.progress;
     const reporter: Reporter = {
       started() {},
