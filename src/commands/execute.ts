@@ -24,8 +24,7 @@ export interface ExecuteRequest {
 
 /** Resolves values, takes the state lock, runs the steps, reports. Returns the exit code. */
 export async function execute(request: ExecuteRequest): Promise<number> {
-  const { session, ids, direction } = request;
-  const environment = await openEnvironment(session);
+  const environment = await openEnvironment(request.session);
   try {
     return await executeIn(environment, request);
   } finally {
@@ -39,7 +38,9 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   const { resolved, before } = await prepare(session, ids, discover);
   request.precheck?.(before);
   const steps = await loadSteps(ids);
-  if (request.confirm) await confirmOrAbort(session, request.confirm, direction);
+  const confirmed = request.confirm
+    ? await confirmOrAbort(session, request.confirm, direction)
+    : session.flags.yes === true;
 
   const store = await StateStore.open(session.statePath, session.mode);
   const stop = new AbortController();
@@ -62,7 +63,7 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
       services: environment.services(resolved.config, say),
       reporter,
       signal: stop.signal,
-      assumeYes: session.flags.yes === true,
+      assumeYes: confirmed,
     });
     reporter.close();
     return finish(session, result);
@@ -74,13 +75,23 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   }
 }
 
-async function confirmOrAbort(session: Session, question: string, direction: Direction) {
-  if (session.flags.yes) return;
+/**
+ * Asks once before anything changes. Returns true when the run may also make the changes
+ * that need consent (e.g. turning on inbound forwarding on an adopted DNS policy): --yes or a
+ * yes on the terminal. Without a terminal, a setup goes ahead without that consent and a
+ * teardown is refused.
+ */
+async function confirmOrAbort(
+  session: Session,
+  question: string,
+  direction: Direction,
+): Promise<boolean> {
+  if (session.flags.yes) return true;
   if (!session.canPrompt) {
-    if (direction === 'apply') return;
+    if (direction === 'apply') return false;
     throw new UserError(
       'CONFIRMATION_NEEDED',
-      'Teardown deletes cloud resources and needs a confirmation, but there is no terminal to ask.',
+      'Removing cloud resources needs a confirmation, but there is no terminal to ask on.',
       'Pass --yes to confirm.',
     );
   }
@@ -88,6 +99,7 @@ async function confirmOrAbort(session: Session, question: string, direction: Dir
   if (!(await confirmOnTerminal(question))) {
     throw new InterruptedError('Aborted: nothing was changed.');
   }
+  return true;
 }
 
 function finish(session: Session, result: RunResult): number {

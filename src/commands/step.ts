@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { StepId } from '../steps/catalog.js';
+import { type StepId, stepInfo } from '../steps/catalog.js';
 import { execute } from './execute.js';
 import { assertNeedsDone, assertNoDependents } from './prepare.js';
 import { sessionOf } from './session.js';
@@ -12,7 +12,7 @@ export async function stepCommand(id: StepId, command: Command): Promise<number>
     session,
     ids: [id],
     direction: destroy ? 'destroy' : 'apply',
-    ...(destroy ? { confirm: `Remove what ${id} created?` } : {}),
+    confirm: destroy ? `Remove what ${id} created?` : `Run ${id} (${stepInfo(id).title})?`,
     precheck: (state) => (destroy ? assertNoDependents(id, state) : assertNeedsDone(id, state)),
   });
 }

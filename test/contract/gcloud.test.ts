@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
+import type { SandboxServer } from '../../src/sandbox/server.js';
+import { callsSince, withSandbox } from '../helpers/sandbox.js';
+
+const run = promisify(execFile);
+const PROJECT = GCP_SEED.projectId;
+const RUNBOOK = GCP_SEED.runbook;
+
+function findGcloud(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat('/usr/bin');
+  return dirs.map((dir) => join(dir, 'gcloud')).find((path) => existsSync(path));
+}
+
+const gcloud = findGcloud();
+
+/**
+ * The gcloud configuration, written as `gcloud config set` would write it: every API at the
+ * sandbox, no credentials, and nothing that phones home (metadata server, update check,
+ * surveys, usage reporting).
+ */
+function configFile(url: string): string {
+  return [
+    '[core]',
+    `project = ${PROJECT}`,
+    'check_gce_metadata = false',
+    'disable_usage_reporting = true',
+    'disable_prompts = true',
+    '[auth]',
+    'disable_credentials = true',
+    '[component_manager]',
+    'disable_update_check = true',
+    '[survey]',
+    'disable_prompts = true',
+    '[api_endpoint_overrides]',
+    `compute = ${url}/compute/v1/`,
+    `dns = ${url}/dns/v1/`,
+    `serviceusage = ${url}/`,
+    '',
+  ].join('\n');
+}
+
+describe('gcloud runs the runbook against the sandbox', {
+  skip: gcloud ? false : 'gcloud not installed: contract test skipped',
+}, () => {
+  let server: SandboxServer;
+  let home: string;
+  let cwd: string;
+
+  before(async () => {
+    server = await withSandbox();
+    home = await mkdtemp(join(tmpdir(), 'psc-bridge-gcloud-'));
+    cwd = join(home, 'work');
+    await mkdir(join(home, 'config', 'configurations'), { recursive: true });
+    await mkdir(cwd);
+    await writeFile(join(home, 'config', 'active_config'), 'default');
+    await writeFile(
+      join(home, 'config', 'configurations', 'config_default'),
+      configFile(server.url),
+    );
+  });
+
+  after(async () => {
+    await server?.close();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  async function g(...args: string[]): Promise<string> {
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      CLOUDSDK_CONFIG: join(home, 'config'),
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      // Anything not aimed at the sandbox goes to a dead loopback proxy, never off the machine.
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1,localhost',
+    };
+    try {
+      const { stdout } = await run(gcloud ?? 'gcloud', [...args, '--quiet'], {
+        env,
+        cwd,
+        timeout: 60_000,
+      });
+      return stdout;
+    } catch (error) {
+      const failure = error as { stderr?: string; message: string };
+      assert.fail(`gcloud ${args.join(' ')} failed: ${failure.stderr ?? failure.message}`);
+    }
+  }
+
+  test('enable the APIs', async () => {
+    await g('services', 'enable', 'servicedirectory.googleapis.com', 'dns.googleapis.com');
+    const services = server.store.current().gcp.projects[PROJECT]?.services ?? {};
+    assert.equal(services['dns.googleapis.com']?.state, 'ENABLED');
+    assert.equal(services['servicedirectory.googleapis.com']?.state, 'ENABLED');
+  });
+
+  test('create the PSC address and endpoint', async () => {
+    await g(
+      'compute',
+      'addresses',
+      'create',
+      RUNBOOK.pscAddressName,
+      '--global',
+      '--purpose=PRIVATE_SERVICE_CONNECT',
+      `--addresses=${RUNBOOK.pscAddress}`,
+      `--network=${GCP_SEED.network}`,
+    );
+    await g(
+      'compute',
+      'forwarding-rules',
+      'create',
+      RUNBOOK.endpointName,
+      '--global',
+      `--network=${GCP_SEED.network}`,
+      `--address=${RUNBOOK.pscAddressName}`,
+      '--target-google-apis-bundle=all-apis',
+      `--service-directory-registration=projects/${PROJECT}/locations/${GCP_SEED.region}`,
+    );
+    const project = server.store.current().gcp.projects[PROJECT];
+    const rule = project?.forwardingRules[RUNBOOK.endpointName];
+    assert.equal(rule?.ipAddress, RUNBOOK.pscAddress);
+    assert.equal(rule?.target, 'all-apis');
+    assert.equal(rule?.serviceDirectoryRegistrations[0]?.serviceDirectoryRegion, GCP_SEED.region);
+    assert.equal(project?.globalAddresses[RUNBOOK.pscAddressName]?.status, 'IN_USE');
+  });
+
+  test('advertise the PSC /32 from the Cloud Router', async () => {
+    await g(
+      'compute',
+      'routers',
+      'update',
+      GCP_SEED.router,
+      '--advertisement-mode',
+      'custom',
+      '--set-advertisement-groups=all_subnets',
+      `--set-advertisement-ranges=${RUNBOOK.pscAddress}/32`,
+      `--region=${GCP_SEED.region}`,
+    );
+    const router =
+      server.store.current().gcp.projects[PROJECT]?.routers[
+        `${GCP_SEED.region}/${GCP_SEED.router}`
+      ];
+    assert.equal(router?.bgp.advertiseMode, 'CUSTOM');
+    assert.deepEqual(router?.bgp.advertisedGroups, ['ALL_SUBNETS']);
+    assert.deepEqual(
+      router?.bgp.advertisedIpRanges.map((r) => r.range),
+      [`${RUNBOOK.pscAddress}/32`],
+    );
+    assert.equal(router?.bgpPeers.length, 2, 'the peers survive the update');
+  });
+
+  test('create the private zone and its records with transactions', async () => {
+    await g(
+      'dns',
+      'managed-zones',
+      'create',
+      RUNBOOK.zoneName,
+      '--description=',
+      `--dns-name=${RUNBOOK.zoneDnsName}`,
+      '--visibility=private',
+      `--networks=${GCP_SEED.network}`,
+    );
+    const zone = `--zone=${RUNBOOK.zoneName}`;
+    const endpointName = `${RUNBOOK.endpointName}.googleapis.com.`;
+    await g('dns', 'record-sets', 'transaction', 'start', zone);
+    await g(
+      'dns',
+      'record-sets',
+      'transaction',
+      'add',
+      endpointName,
+      '--name=*.googleapis.com.',
+      '--ttl=300',
+      '--type=CNAME',
+      zone,
+    );
+    await g('dns', 'record-sets', 'transaction', 'execute', zone);
+    await g('dns', 'record-sets', 'transaction', 'start', zone);
+    await g(
+      'dns',
+      'record-sets',
+      'transaction',
+      'add',
+      RUNBOOK.pscAddress,
+      `--name=${endpointName}`,
+      '--ttl=300',
+      '--type=A',
+      zone,
+    );
+    await g('dns', 'record-sets', 'transaction', 'execute', zone);
+
+    const records =
+      server.store.current().gcp.projects[PROJECT]?.managedZones[RUNBOOK.zoneName]?.records ?? [];
+    const shown = records.map((r) => `${r.name} ${r.type} ${r.ttl} ${r.rrdatas.join(',')}`).sort();
+    assert.ok(shown.includes(`*.googleapis.com. CNAME 300 ${endpointName}`), shown.join('\n'));
+    assert.ok(shown.includes(`${endpointName} A 300 ${RUNBOOK.pscAddress}`), shown.join('\n'));
+    const soa = records.find((r) => r.type === 'SOA');
+    assert.match(soa?.rrdatas[0] ?? '', / 3 21600 /, 'two transactions moved the serial to 3');
+  });
+
+  test('create the DNS policy and read the inbound forwarder address', async () => {
+    await g(
+      'dns',
+      'policies',
+      'create',
+      RUNBOOK.policyName,
+      '--description=',
+      `--networks=${GCP_SEED.network}`,
+      '--enable-inbound-forwarding',
+    );
+    const out = await g(
+      'compute',
+      'addresses',
+      'list',
+      '--filter=name ~ ^dns-forwarding.*',
+      '--format=csv[no-heading](address, subnetwork)',
+    );
+    assert.equal(out.trim(), `${RUNBOOK.expectedForwarderIp},${GCP_SEED.subnet}`);
+  });
+
+  test('gcloud used only operations the sandbox models', (t) => {
+    const calls = callsSince(server);
+    const unknown = calls.filter((call) => call.operation.startsWith('unknown'));
+    assert.deepEqual(unknown, []);
+    const failed = calls.filter((call) => call.status >= 400);
+    assert.deepEqual(failed, []);
+    const used = [...new Set(calls.map((call) => call.operation))].sort();
+    t.diagnostic(`gcloud called: ${used.join(', ')}`);
+  });
+});

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
+import { toCloudError } from '../../src/cloud/gcp.js';
+import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
+import { eventually, type GcpFixture, gcpFixture, PROJECT, rejectsWith } from '../helpers/gcp.js';
+import { callsSince } from '../helpers/sandbox.js';
+
+const NUMBER = GCP_SEED.projectNumber;
+const map = (api: string) => (error: unknown) => toCloudError(error, api);
+
+let fx: GcpFixture;
+let usage: serviceusage_v1.Serviceusage;
+
+before(async () => {
+  // Realistic latency, sped up 100 times: an enable takes 200-400 ms.
+  fx = await gcpFixture({ latency: 'realistic', speed: 100 });
+  usage = await fx.clients.serviceUsage();
+});
+after(async () => {
+  await fx.server.close();
+});
+
+async function enabled(): Promise<string[]> {
+  const { data } = await usage.services.list({
+    parent: `projects/${PROJECT}`,
+    filter: 'state:ENABLED',
+  });
+  return (data.services ?? []).map((service) => service.config?.name ?? '').sort();
+}
+
+describe('Service Usage', () => {
+  test('only Compute is enabled in the seeded project, by id or number', async () => {
+    assert.deepEqual(await enabled(), ['compute.googleapis.com']);
+    const { data } = await usage.services.get({
+      name: `projects/${NUMBER}/services/dns.googleapis.com`,
+    });
+    assert.equal(data.state, 'DISABLED');
+    assert.equal(data.name, `projects/${NUMBER}/services/dns.googleapis.com`);
+  });
+
+  test('enable is a long-running operation: not done, then done and ENABLED', async () => {
+    const { data: operation } = await usage.services.enable({
+      name: `projects/${PROJECT}/services/bigquery.googleapis.com`,
+    });
+    assert.match(operation.name ?? '', /^operations\//);
+    assert.equal(operation.done, false);
+    assert.deepEqual(await enabled(), ['compute.googleapis.com']);
+
+    const done = await eventually(async () => {
+      const { data } = await usage.operations.get({ name: operation.name ?? '' });
+      return data.done ? data : undefined;
+    });
+    const response = done.response as { service?: { state?: string } } | undefined;
+    assert.equal(response?.service?.state, 'ENABLED');
+    assert.deepEqual(await enabled(), ['bigquery.googleapis.com', 'compute.googleapis.com']);
+  });
+
+  test('a just-enabled API refuses calls for a moment, then answers', async () => {
+    const dns = await fx.clients.dns();
+    const before = dns.managedZones.list({ project: PROJECT });
+    await rejectsWith(before, map('dns.managedZones.list'), 'API_NOT_ENABLED');
+    const { data } = await usage.services.batchEnable({
+      parent: `projects/${NUMBER}`,
+      requestBody: { serviceIds: ['servicedirectory.googleapis.com', 'dns.googleapis.com'] },
+    });
+    await eventually(async () => {
+      const { data: op } = await usage.operations.get({ name: data.name ?? '' });
+      return op.done ? true : undefined;
+    });
+    assert.deepEqual(await enabled(), [
+      'bigquery.googleapis.com',
+      'compute.googleapis.com',
+      'dns.googleapis.com',
+      'servicedirectory.googleapis.com',
+    ]);
+    const record = fx.server.store.current().gcp.projects[PROJECT]?.services['dns.googleapis.com'];
+    const usableAt = record?.usableAt ?? 0;
+    if (Date.now() < usableAt - 20) {
+      const early = dns.managedZones.list({ project: PROJECT });
+      await rejectsWith(early, map('dns.managedZones.list'), 'API_NOT_ENABLED', /propagate/);
+    }
+    const zones = await eventually(async () => {
+      try {
+        return await dns.managedZones.list({ project: PROJECT });
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(zones.status, 200);
+    assert.ok(Date.now() >= usableAt);
+  });
+
+  test('an unknown service is 403; an unknown operation is 404', async () => {
+    const unknown = usage.services.enable({
+      name: `projects/${PROJECT}/services/nope.example.com`,
+    });
+    const denied = await rejectsWith(unknown, map('services.enable'), 'PERMISSION_DENIED');
+    assert.match(denied.message, /nope\.example\.com/);
+    const missing = usage.operations.get({ name: 'operations/absent' });
+    await rejectsWith(missing, map('operations.get'), 'NOT_FOUND');
+  });
+
+  test('the call log names the Service Usage operations', () => {
+    const calls = callsSince(fx.server).filter((call) => call.service === 'serviceusage');
+    const names = new Set(calls.map((call) => `${call.operation}:${call.mutating}`));
+    for (const expected of [
+      'serviceusage.services.list:false',
+      'serviceusage.services.get:false',
+      'serviceusage.services.enable:true',
+      'serviceusage.services.batchEnable:true',
+      'serviceusage.operations.get:false',
+    ]) {
+      assert.ok(names.has(expected), expected);
+    }
+  });
+});
