@@ -1,12 +1,14 @@
+import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
 import { type RunResult, runSteps } from '../engine/run.js';
 import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
+import type { State } from '../state/schema.js';
 import { StateStore } from '../state/store.js';
 import { type StepId, stepInfo } from '../steps/catalog.js';
 import { loadSteps } from '../steps/load.js';
 import { reportError } from '../ui/errors.js';
 import { createReporter } from '../ui/reporter.js';
-import { emitJson, say } from '../ui/terminal.js';
+import { emit, emitJson, say } from '../ui/terminal.js';
 import { cloudDiscoverer } from './discover.js';
 import { type Environment, openEnvironment } from './environment.js';
 import { prepare } from './prepare.js';
@@ -19,7 +21,11 @@ export interface ExecuteRequest {
   /** Asked once before anything changes (skipped with --yes). */
   confirm?: string;
   /** Checks on the recorded state before the run (e.g. a single step's needs). */
-  precheck?: (state: Awaited<ReturnType<typeof prepare>>['before']) => void;
+  precheck?: (state: State | undefined) => void;
+  /** Lines shown above the confirmation question. */
+  preview?: (config: PartialConfig, before: State | undefined) => string[];
+  /** Result lines printed on stdout after a successful run (not with --json). */
+  summary?: (after: Readonly<State>) => string[];
 }
 
 /** Resolves values, takes the state lock, runs the steps, reports. Returns the exit code. */
@@ -38,6 +44,9 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   const { resolved, before } = await prepare(session, ids, discover);
   request.precheck?.(before);
   const steps = await loadSteps(ids);
+  if (request.preview && session.canPrompt) {
+    for (const line of request.preview(resolved.config, before)) say(line);
+  }
   const confirmed = request.confirm
     ? await confirmOrAbort(session, request.confirm, direction)
     : session.flags.yes === true;
@@ -66,6 +75,9 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
       assumeYes: confirmed,
     });
     reporter.close();
+    if (result.ok && request.summary && !session.flags.json) {
+      emit(request.summary(store.data).join('\n'));
+    }
     return finish(session, result);
   } finally {
     reporter.close();
