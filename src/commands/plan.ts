@@ -7,7 +7,12 @@ import { emitJson, paint, say } from '../ui/terminal.js';
 import { lookAtEverything } from './inspect-all.js';
 import { sessionOf } from './session.js';
 
-type Planned = 'create' | 'adopt-or-keep' | 'refuse' | 'delete' | 'leave' | 'nothing' | 'unknown';
+/**
+ * create: absent, setup makes it. adopt: present and as wanted but not recorded, setup records
+ * it as adopted. refuse: present but different, setup stops there. nothing: already done.
+ * delete / leave: what teardown does with what psc-bridge created / adopted.
+ */
+type Planned = 'create' | 'adopt' | 'refuse' | 'nothing' | 'delete' | 'leave' | 'unknown';
 
 /** `psc-bridge plan`: what setup (or teardown) would do now, and the equivalent CLI lines. */
 export async function planCommand(command: Command): Promise<number> {
@@ -54,7 +59,8 @@ function decide(
   const { presence } = live.inspection;
   if (direction === 'apply') {
     if (presence === 'absent') return 'create';
-    return presence === 'drifted' ? 'refuse' : 'adopt-or-keep';
+    if (presence === 'drifted') return 'refuse';
+    return record.status === 'done' ? 'nothing' : 'adopt';
   }
   if (presence === 'absent') return 'nothing';
   return record.ownership === 'created' ? 'delete' : 'leave';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -170,6 +170,7 @@ class Dispatcher {
       mutating: op?.mutating ?? false,
       status: result.status,
     };
+    call.target = targetOf(request);
     if (result.error) call.error = result.error;
     if (injected) call.injected = true;
     world.calls.push(call);
@@ -186,6 +187,14 @@ class Dispatcher {
     });
     await this.queue;
   }
+}
+
+function targetOf(request: SandboxRequest): string {
+  const query = request.query.toString();
+  const body = request.body
+    ? ` #${createHash('sha1').update(request.body).digest('hex').slice(0, 12)}`
+    : '';
+  return `${request.method} ${request.path}${query ? `?${query}` : ''}${body}`;
 }
 
 async function readRequest(req: IncomingMessage): Promise<SandboxRequest> {

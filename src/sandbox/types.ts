@@ -25,6 +25,11 @@ export interface CallRecord {
   error?: string;
   /** True when the failure was injected by the fault profile. */
   injected?: boolean;
+  /**
+   * What was asked: method, path, query and a digest of the body. Two calls with the same
+   * target asked the same question (used to check that a run reads each resource once).
+   */
+  target?: string;
 }
 
 /** An HTTP request as the emulator sees it, body fully read. */
