@@ -45,7 +45,19 @@ async function exitCodeFor(error: unknown, argv: string[]): Promise<number> {
     color: !argv.includes('--no-color'),
   });
   reportError(error, settings);
-  const { isPscError } = await import('../errors.js');
+  const { isPscError, messageOf } = await import('../errors.js');
+  if (argv.includes('--json')) {
+    // Scripts reading --json get a document even when the run never started.
+    const { emitJson } = await import('../ui/terminal.js');
+    emitJson({
+      ok: false,
+      error: {
+        code: isPscError(error) ? error.code : 'UNEXPECTED',
+        message: messageOf(error),
+        ...(isPscError(error) && error.hint ? { hint: error.hint } : {}),
+      },
+    });
+  }
   return isPscError(error) ? error.exitCode : 1;
 }
 

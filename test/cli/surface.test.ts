@@ -93,6 +93,16 @@ describe('CLI surface', () => {
     });
   }
 
+  test('with --json an early failure is still one JSON document on stdout', async () => {
+    const cwd = await tempDir();
+    const { code, stdout } = await runCli(['setup', '--yes', '--json'], { cwd });
+    assert.equal(code, 2);
+    const json = JSON.parse(stdout) as { ok: boolean; error: { code: string; message: string } };
+    assert.equal(json.ok, false);
+    assert.equal(json.error.code, 'MISSING_VALUES');
+    assert.match(json.error.message, /--gcp-project/);
+  });
+
   test('a config file with an unknown key exits 2 naming its path', async () => {
     const cwd = await tempDir();
     await writeFile(join(cwd, 'c.json'), JSON.stringify({ gcp: { projectId: 'x' } }));
