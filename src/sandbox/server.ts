@@ -14,6 +14,7 @@ import type {
   SandboxResult,
   ServiceModule,
 } from './types.js';
+import { type DataPlaneOptions, startDataPlane } from './vpc/data-plane.js';
 import { WorldStore } from './world-store.js';
 
 export interface SandboxOptions {
@@ -29,6 +30,11 @@ export interface SandboxOptions {
    * use it to kill a client between a create call and its state write.
    */
   onServed?: (call: CallRecord) => void;
+  /**
+   * Also serve what a workload in the AWS VPC sees, on 127.0.0.1: the VPC resolver's DNS
+   * answers and a stand-in for the PSC endpoint (`dns` and `pscHttp` on the server).
+   */
+  vpcDns?: boolean | DataPlaneOptions;
 }
 
 export interface SandboxServer {
@@ -36,6 +42,13 @@ export interface SandboxServer {
   port: number;
   store: WorldStore;
   profile: SandboxProfile;
+  /** The VPC resolver stand-in (UDP and TCP), when started with `vpcDns`. */
+  dns?: { port: number };
+  /**
+   * The PSC endpoint stand-in (HTTP), when started with `vpcDns`: the shared port reads the
+   * modelled address from the Host header; `portFor(ip)` opens a port for one address.
+   */
+  pscHttp?: { port: number; portFor(ip: string): Promise<number> };
   close(): Promise<void>;
 }
 
@@ -59,13 +72,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   dispatcher.baseUrl = url;
+  const dataPlane = options.vpcDns
+    ? await startDataPlane(store, modules, options.vpcDns === true ? {} : options.vpcDns).catch(
+        async (error: unknown) => {
+          await dispatcher.close(server);
+          throw error;
+        },
+      )
+    : undefined;
 
   return {
     url,
     port,
     store,
     profile,
-    close: () => dispatcher.close(server),
+    ...(dataPlane ? { dns: dataPlane.dns, pscHttp: dataPlane.pscHttp } : {}),
+    close: async () => {
+      await dataPlane?.close();
+      await dispatcher.close(server);
+    },
   };
 }
 
