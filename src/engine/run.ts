@@ -189,6 +189,7 @@ async function recordSuccess(
       resources = { ...record.resources };
     } else {
       // Torn down: nothing of this step is left to track.
+      for (const key of Object.keys(record)) delete record[key as keyof typeof record];
       Object.assign(record, emptyRecord());
     }
     record.action = result.action;

@@ -64,10 +64,7 @@ export async function pollUntil<T>(
       throw new CloudError(
         'TIMEOUT',
         `Gave up waiting for ${options.what} after ${Math.round(elapsed / 1000)}s.`,
-        {
-          cloud: 'aws',
-          api: 'wait',
-        },
+        { cloud: options.cloud, api: 'wait' },
         'It may still finish: run the same command again later to pick it up.',
       );
     }

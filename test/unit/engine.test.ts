@@ -213,6 +213,20 @@ describe('engine', () => {
     assert.ok(Object.values(done?.steps ?? {}).every((s) => s?.status === 'done'));
   });
 
+  test('a torn-down step keeps nothing of its past life', async () => {
+    const path = join(await tempDir(), 'state.json');
+    await run([], { path });
+    await run([], { path, direction: 'destroy' });
+    const state = await readState(path);
+    for (const info of CATALOG) {
+      const record = state?.steps[info.id];
+      assert.equal(record?.status, 'pending');
+      assert.equal(record?.action, 'deleted');
+      assert.equal(record?.ownership, undefined);
+      assert.deepEqual([record?.resources, record?.tokens, record?.outputs], [{}, {}, {}]);
+    }
+  });
+
   test('each transition is on disk before the next action', async () => {
     const path = join(await tempDir(), 'state.json');
     const seen: string[] = [];

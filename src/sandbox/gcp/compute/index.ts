@@ -35,7 +35,7 @@ import {
   listZones,
 } from './networks.js';
 import { getOperation, settleOperations, waitOperation } from './operations.js';
-import { getRouter, listRouters, patchRouter } from './routers.js';
+import { getRouter, listRouters, patchRouter, updateRouter } from './routers.js';
 
 const P = '/compute/v1/projects/{project}';
 
@@ -105,6 +105,7 @@ const routes = [
   compute('GET', '/regions/{region}/routers', 'routers.list', listRouters),
   compute('GET', '/regions/{region}/routers/{router}', 'routers.get', getRouter),
   compute('PATCH', '/regions/{region}/routers/{router}', 'routers.patch', patchRouter),
+  compute('PUT', '/regions/{region}/routers/{router}', 'routers.update', updateRouter),
   compute('GET', '/global/operations/{operation}', 'globalOperations.get', (ctx) =>
     getOperation(ctx),
   ),
@@ -125,7 +126,7 @@ export const computeModule = gcpModule({
   routes,
   render: classicError,
   transientFault(op) {
-    if (op.operation === 'compute.routers.patch') {
+    if (op.operation === 'compute.routers.patch' || op.operation === 'compute.routers.update') {
       return classicError(new GoogleApiError(400, 'resourceNotReady', 'The resource is not ready'));
     }
     if (op.mutating) {

@@ -114,6 +114,42 @@ export function patchRouter(ctx: ComputeContext): SandboxResult {
   });
 }
 
+/**
+ * `routers.update` with PUT semantics: the body is the whole router, so a list left out is
+ * cleared (the way an SDK that cannot send an empty list in a merge patch clears one). The
+ * same fields as for patch are modelled; the rest must come back unchanged.
+ */
+export function updateRouter(ctx: ComputeContext): SandboxResult {
+  const replayed = replay(ctx);
+  if (replayed) return replayed;
+
+  const { router, relative } = findRouter(ctx);
+  const body = bodyOf(ctx.req);
+  const current = routerView(ctx, router);
+  checkUnmodelled(current, body);
+  for (const key of ['name', 'interfaces']) {
+    if (canonical(body[key]) !== canonical(current[key])) {
+      throw invalid(
+        `Invalid value for field 'resource.${key}': the psc-bridge sandbox does not emulate ` +
+          'changing or dropping it.',
+      );
+    }
+  }
+  const bgp = readBgp(body.bgp, asRecord(body.bgp), router.bgp);
+  const bgpPeers = readPeers(body.bgpPeers, body.bgpPeers, router.bgpPeers);
+  ensureReady(ctx, relative);
+
+  router.description = typeof body.description === 'string' ? body.description : '';
+  return startOperation(ctx, {
+    operationType: 'update',
+    targetLink: relative,
+    targetId: router.id,
+    region: router.region,
+    effect: { kind: 'router-patch', key: `${router.region}/${router.name}`, bgp, bgpPeers },
+    durationMs: [3_000, 15_000],
+  });
+}
+
 const MODELLED = new Set([
   'bgp',
   'bgpPeers',

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import type { CloudServices } from '../../cloud/clients.js';
+import {
+  type ComputeOperation,
+  type GcpClients,
+  operationRef,
+  toCloudError,
+  waitForComputeOperation,
+} from '../../cloud/gcp.js';
+import { type Config, type ConfigKey, FIELDS, type PartialConfig } from '../../config/fields.js';
+import { CloudError, InterruptedError, UserError } from '../../errors.js';
+import { isTransient, type PollOptions, retrying } from '../shared.js';
+import type { StepContext } from '../types.js';
+
+export type GcpContext = StepContext<CloudServices>;
+
+const COMPUTE_V1 = 'https://www.googleapis.com/compute/v1/';
+
+/** A config value the step reads; the engine resolves them all before a step runs. */
+export function setting<K extends ConfigKey>(config: Readonly<PartialConfig>, key: K): Config[K] {
+  const value = config[key];
+  if (value !== undefined) return value as Config[K];
+  const flag = FIELDS.find((field) => field.key === key)?.flag ?? key;
+  throw new UserError('MISSING_CONFIG', `No value for ${key}.`, `Pass ${flag}.`);
+}
+
+/** `projects/p/global/networks/n`, the form links end with whatever their host. */
+export function networkPath(config: Readonly<PartialConfig>): string {
+  const project = setting(config, 'gcpProject');
+  return `projects/${project}/global/networks/${setting(config, 'gcpNetwork')}`;
+}
+
+/** The full network URL, as Cloud DNS wants it and Compute accepts it. */
+export function networkUrl(config: Readonly<PartialConfig>): string {
+  return `${COMPUTE_V1}${networkPath(config)}`;
+}
+
+/** The full URL of a project-relative Compute resource, e.g. `global/addresses/x`. */
+export function computeUrl(config: Readonly<PartialConfig>, relative: string): string {
+  return `${COMPUTE_V1}projects/${setting(config, 'gcpProject')}/${relative}`;
+}
+
+/** True when a link names `path`, whatever host or API version it was given with. */
+export function linksTo(link: string | null | undefined, path: string): boolean {
+  return typeof link === 'string' && (link === path || link.endsWith(`/${path}`));
+}
+
+/** The last segment of a link: a region or resource name. */
+export function lastSegment(link: string | null | undefined): string {
+  return (link ?? '').split('/').filter(Boolean).pop() ?? '';
+}
+
+/**
+ * Retries a call that failed for a passing reason: 5xx, rate limits, `resourceNotReady`, and
+ * the refusals of an API enabled moments ago (`accessNotConfigured` until it propagates,
+ * which the real services say can take a few minutes).
+ */
+export function retryable(error: unknown): boolean {
+  return isTransient(error) || (error instanceof CloudError && error.code === 'API_NOT_ENABLED');
+}
+
+/** Makes one GCP call, mapping what the SDK throws and retrying passing failures. */
+export function call<T>(
+  ctx: GcpContext,
+  api: string,
+  resource: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  const once = async () => {
+    try {
+      return await send();
+    } catch (error) {
+      throw toCloudError(error, api, resource);
+    }
+  };
+  return retrying(once, {
+    signal: ctx.signal,
+    attempts: 7,
+    delayMs: 2_000 * ctx.services.pollScale,
+    retryable,
+  });
+}
+
+/** Like `call`, but a 404 reads as undefined: the resource is absent. */
+export function read<T>(
+  ctx: GcpContext,
+  api: string,
+  resource: string,
+  send: () => Promise<T>,
+): Promise<T | undefined> {
+  return orAbsent(call(ctx, api, resource, send));
+}
+
+/** What a mapped call resolved to, or undefined when it failed with NOT_FOUND. */
+export async function orAbsent<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof CloudError && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** Waits for the Compute operation an insert/patch/delete answered, reporting its status. */
+export async function settle(
+  ctx: GcpContext,
+  clients: GcpClients,
+  answer: unknown,
+  api: string,
+  resource: string,
+): Promise<ComputeOperation> {
+  const op = await waitForComputeOperation(clients, operationRef(answer), {
+    api,
+    resource,
+    onStatus: (status, elapsed) => ctx.progress(`${resource}: ${status} (${seconds(elapsed)})`),
+  });
+  if (ctx.signal.aborted) throw new InterruptedError();
+  return op;
+}
+
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/** Polling settings for a client-side wait, scaled for the sandbox. */
+export function pollOptions(ctx: GcpContext, what: string, timeoutMs: number): PollOptions {
+  const scale = ctx.services.pollScale;
+  return {
+    signal: ctx.signal,
+    timeoutMs: timeoutMs * scale,
+    intervalMs: 2_000 * scale,
+    maxIntervalMs: 10_000 * scale,
+    what,
+    cloud: 'gcp',
+    onWait: (elapsed) => ctx.progress(`waiting for ${what} (${seconds(elapsed)})`),
+  };
+}
+
+/** A token name that is the same for the same change, so a rerun replays only that change. */
+export function changeKey(prefix: string, change: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(change)).digest('hex');
+  return `${prefix}-${digest.slice(0, 12)}`;
+}
+
+const APPLY_ACTIONS = new Set(['created', 'adopted', 'updated', 'unchanged']);
+
+/**
+ * How the last successful apply of this step left it, or undefined when it never finished or
+ * was torn down since. The engine's teardown record keeps `ownership` (it resets the record
+ * with Object.assign, which leaves keys the empty record lacks), so the last action is what
+ * tells an apply from a teardown.
+ */
+export function applied(ctx: GcpContext): 'created' | 'adopted' | undefined {
+  return APPLY_ACTIONS.has(ctx.record.action ?? '') ? ctx.record.ownership : undefined;
+}
+
+/**
+ * Forgets the prior once a teardown has put things back: the engine's teardown record keeps
+ * `prior`, and a later apply must not take it for its own.
+ */
+export async function forgetPrior<T>(ctx: GcpContext, result: T): Promise<T> {
+  await ctx.checkpoint({ prior: null });
+  return result;
+}
+
+/** True when this step asked the cloud to create `name` (its token reached the state first). */
+export function createdByUs(ctx: GcpContext, name: string): boolean {
+  return ctx.record.tokens[name] !== undefined;
+}
+
+/** Quotes a shell argument only when it needs it. */
+export function sh(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** A config value for a command line, or a placeholder naming it. */
+export function shown(config: Readonly<PartialConfig>, key: ConfigKey): string {
+  const value = config[key];
+  if (typeof value === 'string') return sh(value);
+  return `<${key}>`;
+}
+
+/** One gcloud command line, with `--project` last like the runbook. */
+export function gcloud(config: Readonly<PartialConfig>, ...parts: string[]): string {
+  return ['gcloud', ...parts, `--project=${shown(config, 'gcpProject')}`].join(' ');
+}

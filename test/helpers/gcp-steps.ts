@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import type { GcpClients } from '../../src/cloud/gcp.js';
+import type { RunResult, StepOutcome } from '../../src/engine/run.js';
+import { UserError } from '../../src/errors.js';
+import { GCP_SEED, type GcpProject } from '../../src/sandbox/gcp/world.js';
+import type { SandboxOptions } from '../../src/sandbox/server.js';
+import type { StepId } from '../../src/steps/catalog.js';
+import { StepBench } from './steps.js';
+
+export const PROJECT = GCP_SEED.projectId;
+export const REGION = GCP_SEED.region;
+const COMPUTE = 'https://www.googleapis.com/compute/v1';
+export const NETWORK_URL = `${COMPUTE}/projects/${PROJECT}/global/networks/${GCP_SEED.network}`;
+
+/**
+ * A bench for the GCP steps with the real SDK clients built once (about two seconds) and,
+ * unless told otherwise, the APIs already enabled through the enable-apis step.
+ */
+export async function gcpBench(
+  options: { sandbox?: SandboxOptions; enable?: boolean } = {},
+): Promise<{ bench: StepBench; clients: GcpClients }> {
+  const bench = await StepBench.start(options.sandbox ? { sandbox: options.sandbox } : {});
+  const clients = await bench.services.gcp();
+  if (options.enable !== false) ok(await bench.apply(['enable-apis']), 'enable-apis');
+  return { bench, clients };
+}
+
+/** The sandbox's GCP project as it stands now. */
+export function world(bench: StepBench): GcpProject {
+  const project = bench.world().gcp.projects[PROJECT];
+  assert.ok(project, 'the sandbox holds the seeded project');
+  return project;
+}
+
+/** Asserts the run succeeded and returns the outcome of `id`. */
+export function ok(result: RunResult, id: StepId): StepOutcome {
+  const outcome = result.outcomes.find((each) => each.id === id);
+  assert.ok(outcome, `no outcome for ${id}`);
+  assert.ok(result.ok, `${id} failed: ${String(result.failure?.error)}`);
+  return outcome;
+}
+
+/** Asserts the run failed with a UserError (exit 2) of `code` whose message matches. */
+export function refused(result: RunResult, code: string, message: RegExp): UserError {
+  assert.equal(result.ok, false, 'the run should have failed');
+  const error = result.failure?.error;
+  assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  assert.equal(error.exitCode, 2);
+  assert.match(error.message, message);
+  return error;
+}
+
+/** The operations that changed something since `mark`, for failure messages. */
+export function mutations(bench: StepBench, mark: number): string[] {
+  return bench.mutatingSince(mark).map((call) => call.operation);
+}
+
+/** The operations served since `mark` that name `operation`. */
+export function served(bench: StepBench, mark: number, operation: string): number {
+  return bench.callsSince(mark).filter((call) => call.operation === operation).length;
+}
