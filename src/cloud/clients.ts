@@ -52,9 +52,16 @@ export function cloudServices(
         ...(verbose ? { verbose } : {}),
       });
     }),
-    ec2: once(async () => (await import('./aws.js')).createEc2(aws())),
-    resolver: once(async () => (await import('./aws.js')).createResolver(aws())),
+    ec2: once(async () => (await loadAws()).createEc2(aws())),
+    resolver: once(async () => (await loadAws()).createResolver(aws())),
   };
+}
+
+function loadAws() {
+  // The SDK warns on every run that its releases from 2027 on will need Node 22. psc-bridge
+  // supports Node 20 with the versions its lock file pins, so the warning is noise for users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return import('./aws.js');
 }
 
 function required(value: string | undefined, flag: string): string {

@@ -38,6 +38,12 @@ export interface GcpClients {
   serviceUsage(): Promise<serviceusage_v1.Serviceusage>;
 }
 
+/**
+ * Call options for the `*Async` list iterators: they page on demand anyway, and without this
+ * google-gax prints an AutopaginateTrueWarning on every run.
+ */
+export const NO_AUTO_PAGINATE = { autoPaginate: false } as const;
+
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 

@@ -1,4 +1,5 @@
 import { cloudServices, type Endpoints } from '../cloud/clients.js';
+import { NO_AUTO_PAGINATE } from '../cloud/gcp.js';
 import type { DiscoveryKind, PartialConfig } from '../config/fields.js';
 import type { Choice, Discoverer } from '../config/resolve.js';
 
@@ -37,7 +38,11 @@ async function discover(
       if (!known.gcpProject) return undefined;
       const { compute, projectId } = await services.gcp();
       const regions = new Set<string>();
-      for await (const [scope] of compute.subnetworks.aggregatedListAsync({ project: projectId })) {
+      const pages = compute.subnetworks.aggregatedListAsync(
+        { project: projectId },
+        NO_AUTO_PAGINATE,
+      );
+      for await (const [scope] of pages) {
         regions.add(scope.replace(/^regions\//, ''));
       }
       return [...regions].sort().map((region) => ({ value: region, label: region }));

@@ -1,4 +1,5 @@
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors.js';
@@ -19,6 +20,7 @@ export class StateLock {
 
   static async acquire(statePath: string): Promise<StateLock> {
     const path = `${statePath}.lock`;
+    await mkdir(dirname(path), { recursive: true });
     for (let attempt = 0; attempt < 5; attempt++) {
       if (await tryCreate(path)) return new StateLock(path);
       const holder = await readLock(path);

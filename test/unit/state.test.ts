@@ -34,6 +34,15 @@ describe('state store', () => {
     assert.deepEqual(left, ['state.json'], 'no temp or lock file is left behind');
   });
 
+  test('a state path in a folder that does not exist yet works', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'nested', 'deeper', 'state.json');
+    const store = await StateStore.open(path, 'sandbox');
+    await store.update(() => {});
+    await store.close();
+    assert.equal((await readState(path))?.mode, 'sandbox');
+  });
+
   test('concurrent updates are all kept, in order', async () => {
     const dir = await tempDir();
     const path = join(dir, 'state.json');

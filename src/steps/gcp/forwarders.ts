@@ -1,3 +1,4 @@
+import { NO_AUTO_PAGINATE } from '../../cloud/gcp.js';
 import { pollUntil } from '../shared.js';
 import { call, type GcpContext, lastSegment, pollOptions, setting } from './common.js';
 import { networkSubnets } from './subnets.js';
@@ -43,10 +44,10 @@ async function forwarderAddresses(ctx: GcpContext): Promise<ForwarderAddress[]> 
   const project = setting(ctx.config, 'gcpProject');
   return call(ctx, 'compute.addresses.aggregatedList', project, async () => {
     const found: ForwarderAddress[] = [];
-    const pages = compute.addresses.aggregatedListAsync({
-      project,
-      filter: 'purpose = DNS_RESOLVER',
-    });
+    const pages = compute.addresses.aggregatedListAsync(
+      { project, filter: 'purpose = DNS_RESOLVER' },
+      NO_AUTO_PAGINATE,
+    );
     for await (const [, scoped] of pages) {
       for (const address of scoped.addresses ?? []) {
         if (String(address.purpose) !== 'DNS_RESOLVER' || !address.address) continue;

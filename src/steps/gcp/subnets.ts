@@ -1,3 +1,4 @@
+import { NO_AUTO_PAGINATE } from '../../cloud/gcp.js';
 import { call, type GcpContext, lastSegment, linksTo, networkPath, setting } from './common.js';
 
 export interface Subnet {
@@ -16,10 +17,13 @@ export async function networkSubnets(ctx: GcpContext): Promise<Subnet[]> {
   const path = networkPath(ctx.config);
   return call(ctx, 'compute.subnetworks.aggregatedList', network, async () => {
     const subnets: Subnet[] = [];
-    const pages = compute.subnetworks.aggregatedListAsync({
-      project: setting(ctx.config, 'gcpProject'),
-      filter: `network eq ".*/global/networks/${network}"`,
-    });
+    const pages = compute.subnetworks.aggregatedListAsync(
+      {
+        project: setting(ctx.config, 'gcpProject'),
+        filter: `network eq ".*/global/networks/${network}"`,
+      },
+      NO_AUTO_PAGINATE,
+    );
     for await (const [, scoped] of pages) {
       for (const subnet of scoped.subnetworks ?? []) {
         if (!linksTo(subnet.network, path)) continue;
