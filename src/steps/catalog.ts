@@ -123,7 +123,7 @@ export const CATALOG: readonly StepInfo[] = [
     cloud: 'aws',
     title: 'Create the googleapis.com. forwarding rule',
     needs: ['create-resolver-endpoint', 'create-policy'],
-    reads: [...AWS_BASE, 'resolverRuleName'],
+    reads: [...AWS_BASE, 'resolverRuleName', 'gcpRegion'],
     summary:
       'Creates a FORWARD rule for googleapis.com. through the endpoint to the GCP ' +
       'inbound forwarder addresses, port 53.',

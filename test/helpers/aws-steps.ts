@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { type CloudServices, cloudServices } from '../../src/cloud/clients.js';
+import type { PartialConfig } from '../../src/config/fields.js';
+import { type Reporter, type RunResult, runSteps, type StepOutcome } from '../../src/engine/run.js';
+import { UserError } from '../../src/errors.js';
+import { SEED } from '../../src/sandbox/aws/seed.js';
+import type { AwsRegion } from '../../src/sandbox/aws/world.js';
+import { StateStore } from '../../src/state/store.js';
+import type { StepId } from '../../src/steps/catalog.js';
+import { loadSteps } from '../../src/steps/load.js';
+import { type AwsClients, sandboxClients } from './aws.js';
+import { StepBench } from './steps.js';
+
+export const FORWARDER = '10.146.0.3';
+export const GCP_SUBNET = '10.146.0.0/24';
+
+/** A bench plus real SDK clients on its sandbox, for making and checking things directly. */
+export interface AwsBench {
+  bench: StepBench;
+  aws: AwsClients;
+}
+
+export async function awsBench(options: Parameters<typeof StepBench.start>[0] = {}) {
+  const bench = await StepBench.start(options);
+  const aws = await sandboxClients(bench.sandbox);
+  after(() => aws.close());
+  return { bench, aws };
+}
+
+/**
+ * Stands in for the GCP step create-policy (written by someone else): records it as done
+ * with the forwarder addresses create-rule reads.
+ */
+export async function seedPolicy(
+  bench: { statePath: string },
+  forwarders: Record<string, string[]> = { 'asia-northeast1': [FORWARDER] },
+): Promise<void> {
+  const store = await StateStore.open(bench.statePath, 'cloud');
+  try {
+    await store.updateStep('create-policy', (record) => {
+      record.status = 'done';
+      record.ownership = 'created';
+      record.outputs.forwarders = forwarders;
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/** The sandbox's one AWS region, as it is now. */
+export function region(bench: StepBench): AwsRegion {
+  const found = bench.world().aws.regions[SEED.region];
+  assert.ok(found, 'the sandbox has the seed region');
+  return found;
+}
+
+export function outcomeOf(result: RunResult, id: StepId): StepOutcome {
+  const found = result.outcomes.find((each) => each.id === id);
+  assert.ok(found, `no outcome for ${id}`);
+  return found;
+}
+
+/** Asserts the run finished and returns the step's outcome. */
+export function succeeded(result: RunResult, id: StepId): StepOutcome {
+  const outcome = outcomeOf(result, id);
+  const failures = result.outcomes
+    .filter((each) => each.error !== undefined)
+    .map((each) => `${each.id}: ${String(each.error)}`);
+  assert.ok(result.ok, `the run failed:\n${failures.join('\n')}`);
+  return outcome;
+}
+
+/** Asserts the step failed with the user error `code` (exit 2) and returns its message. */
+export function refused(result: RunResult, id: StepId, code = 'CONFLICT'): string {
+  const { error, action } = outcomeOf(result, id);
+  assert.equal(action, 'failed');
+  assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  assert.equal(error.exitCode, 2);
+  return error.message;
+}
+
+/** The calls served since `mark`, as `service:operation` (mutating ones only by default). */
+export function mutations(bench: StepBench, mark: number): string[] {
+  return bench.mutatingSince(mark).map((call) => call.operation);
+}
+
+/** create-policy seeded, create-sg and create-resolver-endpoint applied: create-rule can run. */
+export async function readyForRule(bench: StepBench): Promise<string> {
+  await seedPolicy(bench);
+  const result = await bench.apply(['create-sg', 'create-resolver-endpoint']);
+  return succeeded(result, 'create-resolver-endpoint').resources.resolverEndpoint ?? '';
+}
+
+/** Adds a second VPC to the sandbox world, for associations that are not psc-bridge's. */
+export function addVpc(bench: StepBench, id = 'vpc-0b1b2b3b4b5b6b7b8'): string {
+  region(bench).vpcs.push({
+    id,
+    cidr: '10.200.0.0/16',
+    cidrAssociationId: 'vpc-cidr-assoc-0b1b2b3b4b5b6b7b8',
+    isDefault: false,
+    dhcpOptionsId: SEED.dhcpOptionsId,
+    tags: [],
+  });
+  return id;
+}
+
+/**
+ * Runs steps through the real engine with any services (e.g. moto for AWS), the way
+ * StepBench runs them against its sandbox.
+ */
+export async function runWith(
+  services: CloudServices,
+  config: PartialConfig,
+  statePath: string,
+  ids: StepId[],
+  direction: 'apply' | 'destroy',
+  progress: string[] = [],
+): Promise<RunResult> {
+  const store = await StateStore.open(statePath, 'cloud');
+  const reporter: Reporter = {
+    started() {},
+    progress: (step, text) => progress.push(`${step.id}: ${text}`),
+    finished() {},
+  };
+  try {
+    return await runSteps({
+      steps: await loadSteps(ids),
+      direction,
+      store,
+      config,
+      services,
+      reporter,
+      signal: new AbortController().signal,
+      assumeYes: true,
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A bench whose sandbox replays real durations `speed` times faster, with steps polling at the
+ * matching scale (1/speed, as `psc-bridge --sandbox` does), so CREATING and DELETING last long
+ * enough to be seen even on a loaded machine. StepBench's own services poll at 0.001.
+ */
+export async function realisticBench(speed: number) {
+  const made = await awsBench({ sandbox: { profile: { latency: 'realistic', speed } } });
+  const { bench } = made;
+  const url = bench.sandbox.url;
+  const services = cloudServices(bench.config, { gcp: url, aws: url }, undefined, 1 / speed);
+  const run = (ids: StepId[], direction: 'apply' | 'destroy', progress?: string[]) =>
+    runWith(services, bench.config, bench.statePath, ids, direction, progress);
+  return { ...made, run };
+}
