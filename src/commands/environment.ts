@@ -7,6 +7,7 @@ import {
 import type { PartialConfig } from '../config/fields.js';
 import { UserError } from '../errors.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
+import type { DataPlane } from '../steps/checks/types.js';
 import type { Session } from './session.js';
 
 /**
@@ -18,10 +19,18 @@ export interface Environment {
   /** See CloudServices.pollScale. */
   pollScale: number;
   services(config: Readonly<PartialConfig>, log: (line: string) => void): CloudServices;
+  /**
+   * In the sandbox (opened with `dataPlane`): what a workload in the AWS VPC would use, on
+   * loopback: the VPC resolver stand-in, and a loopback port for each modelled address.
+   */
+  vpc?: Omit<DataPlane, 'timeoutMs'>;
   close(): Promise<void>;
 }
 
-export async function openEnvironment(session: Session): Promise<Environment> {
+export async function openEnvironment(
+  session: Session,
+  options: { dataPlane?: { vpcId?: string; region?: string } } = {},
+): Promise<Environment> {
   const verbose = (log: (line: string) => void) => (session.flags.verbose ? log : undefined);
   if (session.mode !== 'sandbox') {
     const endpoints = endpointsFromEnv();
@@ -33,7 +42,12 @@ export async function openEnvironment(session: Session): Promise<Environment> {
     };
   }
   const { startSandbox } = await import('../sandbox/server.js');
-  const sandbox = await startSandbox({ worldFile: session.worldPath, profile: profileFromEnv() });
+  const { pscStandIn, vpcResolverAddress } = await import('../sandbox/vpc/index.js');
+  const sandbox = await startSandbox({
+    worldFile: session.worldPath,
+    profile: profileFromEnv(),
+    ...(options.dataPlane ? { vpcDns: definedOnly(options.dataPlane) } : {}),
+  });
   const endpoints = { gcp: sandbox.url, aws: sandbox.url };
   const { latency, speed } = sandbox.profile;
   const pollScale = latency === 'instant' ? 0.001 : 1 / speed;
@@ -41,8 +55,20 @@ export async function openEnvironment(session: Session): Promise<Environment> {
     endpoints,
     pollScale,
     services: (config, log) => cloudServices(config, endpoints, verbose(log), pollScale),
+    ...(options.dataPlane
+      ? {
+          vpc: {
+            resolver: vpcResolverAddress(sandbox),
+            dial: (ip: string) => pscStandIn(sandbox, ip),
+          },
+        }
+      : {}),
     close: () => sandbox.close(),
   };
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /**

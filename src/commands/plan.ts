@@ -24,10 +24,12 @@ export async function planCommand(command: Command): Promise<number> {
     say(`Cannot plan: ${looked.liveUnavailable}`);
     return 1;
   }
-  const rows = looked.steps.map((step) => {
+  const ordered = direction === 'apply' ? looked.steps : [...looked.steps].reverse();
+  const rows = ordered.map((step) => {
     const record = looked.state?.steps[step.id] ?? emptyRecord();
     const live = looked.live.get(step.id);
-    const action = decide(direction, live, record);
+    const action =
+      step.keptOnTeardown && direction === 'destroy' ? 'leave' : decide(direction, live, record);
     const pending = action === 'create' || action === 'delete' || action === 'refuse';
     return {
       id: step.id,

@@ -29,13 +29,16 @@ export function teardownPreview(before: State | undefined): string[] {
   for (const info of [...CATALOG].reverse()) {
     const record = before?.steps[info.id] ?? emptyRecord();
     const ids = Object.values(record.resources).join(', ') || info.title;
-    if (record.ownership === 'created') remove.push(`  ${info.id.padEnd(25)} ${ids}`);
+    if (info.keptOnTeardown && record.ownership) leave.push(`  ${info.id.padEnd(25)} ${ids}`);
+    else if (record.ownership === 'created') remove.push(`  ${info.id.padEnd(25)} ${ids}`);
     else if (record.ownership === 'adopted') leave.push(`  ${info.id.padEnd(25)} ${ids}`);
   }
   return [
     remove.length > 0 ? 'Will delete (created by psc-bridge):' : 'Nothing recorded as created.',
     ...remove,
-    ...(leave.length > 0 ? ['Will leave as they are (adopted):', ...leave] : []),
+    ...(leave.length > 0
+      ? ['Will leave as they are (adopted, or APIs that stay enabled):', ...leave]
+      : []),
   ];
 }
 

@@ -1,15 +1,110 @@
 import type { Command } from 'commander';
-import { RuntimeError } from '../errors.js';
+import { isIpv4 } from '../config/fields.js';
+import { UserError } from '../errors.js';
+import { STEP_IDS } from '../steps/catalog.js';
+import * as aws from '../steps/checks/aws.js';
+import { checkGenerate204, checkResolution } from '../steps/checks/dataplane.js';
+import * as gcp from '../steps/checks/gcp.js';
+import type { CheckInput, CheckResult, DataPlane } from '../steps/checks/types.js';
+import { emit, emitJson, paint, say } from '../ui/terminal.js';
+import { openEnvironment } from './environment.js';
+import { prepare } from './prepare.js';
+import { sessionOf } from './session.js';
+
+const TIMEOUT_MS = 3000;
 
 /**
- * `psc-bridge verify`. The checks need the step modules' inspections and the sandbox's
- * VPC-side resolver; until those land this command says so instead of reporting a pass.
+ * `psc-bridge verify`: control-plane checks through the APIs, and with --from-vpc the
+ * data-plane checks a workload in the VPC would see. Exit 0 only when every check passes.
  */
-export async function verifyCommand(_command: Command): Promise<number> {
-  throw new RuntimeError(
-    'VERIFY_UNAVAILABLE',
-    'verify is not implemented in this build of psc-bridge.',
-    'Check by hand for now: on EC2, `dig bigquery.googleapis.com` should answer a CNAME to ' +
-      '<endpoint>.googleapis.com. and the PSC IP.',
+export async function verifyCommand(command: Command): Promise<number> {
+  const session = sessionOf(command);
+  const fromVpc = session.options.fromVpc === true;
+  const resolverFlag = session.options.resolver as string | undefined;
+  if (resolverFlag !== undefined && !isIpv4(resolverFlag.split(':')[0] ?? '')) {
+    throw new UserError('INVALID_VALUE', `--resolver ${resolverFlag} is not an IPv4 address.`);
+  }
+  const { resolved, before } = await prepare(session, STEP_IDS);
+  const environment = await openEnvironment(
+    session,
+    fromVpc
+      ? { dataPlane: { vpcId: resolved.config.vpcId, region: resolved.config.awsRegion } }
+      : {},
   );
+  try {
+    const input: CheckInput = {
+      config: resolved.config,
+      state: before,
+      services: environment.services(resolved.config, say),
+    };
+    const checks = await controlPlane(input);
+    if (fromVpc) {
+      const plane: DataPlane = environment.vpc
+        ? {
+            ...environment.vpc,
+            ...(resolverFlag ? { resolver: resolverFlag } : {}),
+            timeoutMs: TIMEOUT_MS,
+          }
+        : {
+            ...(resolverFlag ? { resolver: resolverFlag } : {}),
+            dial: async (ip) => ({ host: ip, port: 80 }),
+            timeoutMs: TIMEOUT_MS,
+          };
+      checks.push(...(await dataPlane(input, plane)));
+    }
+    return report(session.flags.json === true, checks, fromVpc, session.output);
+  } finally {
+    await environment.close();
+  }
+}
+
+function controlPlane(input: CheckInput): Promise<CheckResult[]> {
+  const path = aws.findAwsPath(input);
+  path.catch(() => undefined);
+  const targets = path.then((p) => (p.rule?.TargetIps ?? []).map((t) => t.Ip ?? ''));
+  targets.catch(() => undefined);
+  return Promise.all([
+    gcp.checkEndpoint(input),
+    gcp.checkAdvertised(input),
+    aws.checkVpcRoute(input, path),
+    gcp.checkRecords(input),
+    gcp.checkForwarding(input, targets),
+    aws.checkEndpoint(input, path),
+    aws.checkAssociation(input, path),
+  ]);
+}
+
+function dataPlane(input: CheckInput, plane: DataPlane): Promise<CheckResult[]> {
+  return Promise.all([
+    checkResolution(input, plane, 'bigquery.googleapis.com'),
+    checkResolution(input, plane, 'storage.googleapis.com'),
+    checkGenerate204(input, plane),
+  ]);
+}
+
+function report(
+  json: boolean,
+  checks: CheckResult[],
+  fromVpc: boolean,
+  output: Parameters<typeof paint>[0],
+): number {
+  const ok = checks.every((check) => check.ok);
+  if (json) {
+    emitJson({ ok, checks });
+    return ok ? 0 : 1;
+  }
+  const c = paint(output);
+  for (const check of checks) {
+    emit(`${check.ok ? c.green('✓') : c.red('✗')} ${check.title}`);
+    emit(c.dim(`    ${check.reason}`));
+    if (!check.ok && check.fix) emit(`    ${c.yellow('fix:')} ${check.fix}`);
+  }
+  if (!fromVpc) {
+    say(
+      '\nFrom an EC2 instance in the VPC, also run `psc-bridge verify --from-vpc`, or by hand: ' +
+        '`dig bigquery.googleapis.com` (CNAME to the endpoint, A the PSC IP), ' +
+        '`curl -i http://<psc ip>/generate_204` (204) and a `bq query`.',
+    );
+  }
+  return ok ? 0 : 1;
 }

@@ -31,6 +31,8 @@ export interface StepInfo {
   reads: readonly ConfigKey[];
   /** Longer text for the subcommand's `--help`. */
   summary: string;
+  /** True when teardown leaves what the step did in place (enabled APIs). */
+  keptOnTeardown?: true;
 }
 
 const GCP_BASE: readonly ConfigKey[] = ['gcpProject'];

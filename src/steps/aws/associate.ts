@@ -48,7 +48,7 @@ export const step: CloudStep = {
     const ours = found === undefined || isOurs(ctx, found);
     const association = found ?? (await associate(ctx, ruleId));
     const id = association.Id ?? '';
-    await waitComplete(ctx, id);
+    if (association.Status !== 'COMPLETE') await waitComplete(ctx, id);
 
     const adopted = `Adopted the existing association ${id}; teardown will leave it in place.`;
     return {

@@ -66,8 +66,9 @@ export const step: CloudStep = {
 
     const ours = found === undefined || isOurs(ctx, found.endpoint);
     const id = found?.id ?? (await createEndpoint(ctx, want));
-    await waitOperational(ctx, id);
-    const ips = await listIps(ctx, id);
+    // An endpoint found OPERATIONAL was just read in full: no second look is needed.
+    const ips =
+      found?.endpoint.Status === 'OPERATIONAL' ? found.ips : await operationalIps(ctx, id);
 
     const action = actionFor(ctx, found !== undefined, ours);
     if (!ours) notes.push(`Adopted the existing endpoint ${id}; teardown will leave it in place.`);
@@ -285,6 +286,11 @@ async function createEndpoint(ctx: AwsContext, want: Wanted): Promise<string> {
 }
 
 /** Waits for OPERATIONAL; ACTION_NEEDED gets a grace period, then fails with each IP's status. */
+async function operationalIps(ctx: AwsContext, id: string): Promise<IpAddressResponse[]> {
+  await waitOperational(ctx, id);
+  return listIps(ctx, id);
+}
+
 async function waitOperational(ctx: AwsContext, id: string): Promise<ResolverEndpoint> {
   const grace = ACTION_NEEDED_GRACE_MS * ctx.services.pollScale;
   let stuckSince: number | undefined;

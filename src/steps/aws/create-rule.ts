@@ -65,7 +65,7 @@ export const step: CloudStep = {
 
     const ours = found === undefined || isOurs(ctx, found);
     const id = found?.Id ?? (await createRule(ctx, want.name, endpointId, targets));
-    await waitComplete(ctx, id);
+    if (found?.Status !== 'COMPLETE') await waitComplete(ctx, id);
 
     const adopted = `Adopted the existing rule ${id}; teardown will leave it in place.`;
     return {
