@@ -17,7 +17,10 @@ interface RunJson {
 }
 
 /** A folder of its own, holding the runbook config and (once used) the sandbox world. */
-async function workspace(): Promise<{ cwd: string; cli: (...args: string[]) => ReturnType<typeof runCli> }> {
+async function workspace(): Promise<{
+  cwd: string;
+  cli: (...args: string[]) => ReturnType<typeof runCli>;
+}> {
   const cwd = await tempDir('psc-bridge-e2e-');
   await copyFile(RUNBOOK, join(cwd, 'runbook.json'));
   return {
@@ -59,14 +62,19 @@ describe('setup, status, rerun, plan, teardown on the sandbox', () => {
     assert.equal(json.ok, true);
     assert.deepEqual(json.steps.map((s) => s.id).sort(), [...STEP_IDS].sort());
     for (const step of json.steps) {
-      assert.ok(['created', 'adopted', 'updated'].includes(step.action), `${step.id} ${step.action}`);
+      assert.ok(
+        ['created', 'adopted', 'updated'].includes(step.action),
+        `${step.id} ${step.action}`,
+      );
     }
   });
 
   test('status shows every step done and present', async () => {
     const result = await space.cli('status', '--json');
     assert.equal(result.code, 0, result.stderr);
-    const json = JSON.parse(result.stdout) as { steps: { id: string; status: string; live: string; owned: string | null }[] };
+    const json = JSON.parse(result.stdout) as {
+      steps: { id: string; status: string; live: string; owned: string | null }[];
+    };
     for (const step of json.steps) {
       assert.equal(step.status, 'done', step.id);
       assert.equal(step.live, 'present', step.id);
@@ -80,7 +88,10 @@ describe('setup, status, rerun, plan, teardown on the sandbox', () => {
     const json = JSON.parse(result.stdout) as RunJson;
     assert.ok(json.steps.every((s) => s.action === 'unchanged' || s.action === 'adopted'));
     const calls = (await world(space.cli)).calls.slice(from);
-    assert.deepEqual(calls.filter((c: CallRecord) => c.mutating), []);
+    assert.deepEqual(
+      calls.filter((c: CallRecord) => c.mutating),
+      [],
+    );
     const seen = new Map<string, number>();
     for (const call of calls) {
       const key = `${call.service} ${call.operation} ${call.target}`;
@@ -93,7 +104,9 @@ describe('setup, status, rerun, plan, teardown on the sandbox', () => {
   test('plan has nothing to do', async () => {
     const result = await space.cli('plan', '--json');
     assert.equal(result.code, 0, result.stderr);
-    const json = JSON.parse(result.stdout) as { steps: { id: string; action: string; commands: string[] }[] };
+    const json = JSON.parse(result.stdout) as {
+      steps: { id: string; action: string; commands: string[] }[];
+    };
     for (const step of json.steps) assert.equal(step.action, 'nothing', step.id);
   });
 

@@ -75,7 +75,12 @@ export function checkEndpoint(input: CheckInput, path: Promise<AwsPath>): Promis
         return fail(id, title, `IPs not attached: ${detached.join(', ')}`, fix);
       }
       if (ips.length < 2) {
-        return fail(id, title, `only ${ips.length} IP address attached; it needs at least two`, fix);
+        return fail(
+          id,
+          title,
+          `only ${ips.length} IP address attached; it needs at least two`,
+          fix,
+        );
       }
       const targets = (rule?.TargetIps ?? []).map((t) => t.Ip ?? '').filter(Boolean);
       const blocked = await blockedTargets(input, endpoint.SecurityGroupIds ?? [], targets);
