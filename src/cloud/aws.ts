@@ -2,6 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { CloudError } from '../errors.js';
+import { currentStep, STEP_HEADER } from '../util/scope.js';
 
 export interface AwsClientOptions {
   region: string;
@@ -30,6 +31,9 @@ export async function createEc2(options: AwsClientOptions): Promise<EC2Client> {
     probe.destroy();
   }
   const client = new EC2Client(config);
+  if (isLoopbackTarget(options, 'EC2')) {
+    client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
+  }
   const verbose = options.verbose;
   if (verbose) {
     client.middlewareStack.add(
@@ -49,6 +53,9 @@ export async function createResolver(options: AwsClientOptions): Promise<Route53
     probe.destroy();
   }
   const client = new Route53ResolverClient(config);
+  if (isLoopbackTarget(options, 'ROUTE53RESOLVER')) {
+    client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
+  }
   const verbose = options.verbose;
   if (verbose) {
     client.middlewareStack.add(
@@ -82,6 +89,16 @@ function baseConfig(options: AwsClientOptions): BaseConfig {
  * True when calls go to a local emulator. Then the default chain still comes first (a
  * configured profile wins) but dummy keys stand in when the machine has no AWS configuration.
  */
+/** Adds the running step's id to a request bound for a local emulator, for its call log. */
+function withStep<T extends { request: unknown }>(args: T): T {
+  const step = currentStep.getStore();
+  const request = args.request as { headers?: Record<string, string> };
+  if (step && request.headers) request.headers[STEP_HEADER] = step;
+  return args;
+}
+
+const STEP_MIDDLEWARE = { step: 'build', name: 'pscBridgeStepHeader' } as const;
+
 function isLoopbackTarget(options: AwsClientOptions, service: string): boolean {
   const endpoint = effectiveEndpoint(options, service);
   return endpoint !== undefined && isLoopback(endpoint);

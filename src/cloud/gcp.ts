@@ -12,6 +12,7 @@ import type { OAuth2Client } from 'google-auth-library';
 import type { dns_v1 } from 'googleapis/build/src/apis/dns/v1.js';
 import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
 import { CloudError } from '../errors.js';
+import { currentStep, STEP_HEADER } from '../util/scope.js';
 
 export interface GcpClientOptions {
   projectId: string;
@@ -111,9 +112,29 @@ function endpointPort(url: URL): number {
 /** An OAuth2 client holding a fixed, never-expiring token: it never reaches for credentials. */
 async function sandboxAuth(): Promise<OAuth2Client> {
   const { OAuth2Client } = await import('google-auth-library');
-  const client = new OAuth2Client();
+  // Both request paths pass through the auth client: google-gax asks it for headers,
+  // googleapis sends through its transporter. Each also names the running step, for the
+  // emulator's call log.
+  class SandboxAuth extends OAuth2Client {
+    override async getRequestHeaders(url?: string | URL): Promise<Headers> {
+      return stampStep(await super.getRequestHeaders(url));
+    }
+  }
+  const client = new SandboxAuth();
   client.setCredentials({ access_token: 'psc-bridge-sandbox', expiry_date: Date.now() + 3.15e10 });
+  client.transporter.interceptors.request.add({
+    resolved: async (options) => {
+      stampStep(options.headers);
+      return options;
+    },
+  });
   return client;
+}
+
+function stampStep(headers: Headers): Headers {
+  const step = currentStep.getStore();
+  if (step) headers.set(STEP_HEADER, step);
+  return headers;
 }
 
 async function adc() {

@@ -13,6 +13,7 @@ import type {
   Step,
   StepContext,
 } from '../steps/types.js';
+import { currentStep } from '../util/scope.js';
 import { type Direction, waitsFor } from './graph.js';
 
 export type OutcomeAction = ApplyAction | DestroyAction | 'failed' | 'skipped' | 'interrupted';
@@ -74,6 +75,7 @@ export async function runSteps<S>(options: EngineOptions<S>): Promise<RunResult>
         (edges.get(step.id) ?? []).every((id) => isSuccess(finished.get(id))),
     );
 
+  const stopped = aborted(signal);
   for (;;) {
     const stopping = failure !== undefined || signal.aborted;
     if (!stopping) {
@@ -89,7 +91,7 @@ export async function runSteps<S>(options: EngineOptions<S>): Promise<RunResult>
       }
     }
     if (running.size === 0) break;
-    await Promise.race([...running.values(), aborted(signal)]);
+    await Promise.race([...running.values(), stopped]);
     if (signal.aborted) await Promise.all(running.values());
   }
 
@@ -131,7 +133,9 @@ async function runOne<S>(step: Step<S>, options: EngineOptions<S>): Promise<Step
   let outcome: StepOutcome;
   try {
     const ctx = contextFor(step, options);
-    const result = direction === 'apply' ? await step.apply(ctx) : await step.destroy(ctx);
+    const result = await currentStep.run(step.id, () =>
+      direction === 'apply' ? step.apply(ctx) : step.destroy(ctx),
+    );
     outcome = await recordSuccess(step, direction, result, began, store);
   } catch (error) {
     outcome = await recordFailure(step, direction, error, began, options);

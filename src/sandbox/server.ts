@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { STEP_HEADER } from '../util/scope.js';
 import { awsModules } from './aws/index.js';
 import { gcpModules } from './gcp/index.js';
 import { DEFAULT_PROFILE, type SandboxProfile, scaleDuration, seededRandom } from './profile.js';
@@ -165,10 +166,16 @@ class Dispatcher {
     const now = Date.now();
     for (const each of this.modules) each.advance(world, now);
 
+    let workMs = 0;
     const env: SandboxEnv = {
       world,
       now: () => now,
       duration: (ms) => scaleDuration(this.profile, ms),
+      work: (ms) => {
+        const scaled = scaleDuration(this.profile, ms);
+        workMs += scaled;
+        return scaled;
+      },
       hex: (length) =>
         randomBytes(Math.ceil(length / 2))
           .toString('hex')
@@ -196,6 +203,9 @@ class Dispatcher {
       status: result.status,
     };
     call.target = targetOf(request);
+    const step = request.headers[STEP_HEADER];
+    if (step) call.step = step;
+    if (workMs > 0) call.workMs = workMs;
     if (result.error) call.error = result.error;
     if (injected) call.injected = true;
     world.calls.push(call);

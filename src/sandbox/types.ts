@@ -30,6 +30,13 @@ export interface CallRecord {
    * target asked the same question (used to check that a run reads each resource once).
    */
   target?: string;
+  /** The psc-bridge step that made the call, when the client said (x-psc-bridge-step). */
+  step?: string;
+  /**
+   * Modelled time (ms, after the speed factor) of the asynchronous work this call started:
+   * what a client must wait for before the result is ready.
+   */
+  workMs?: number;
 }
 
 /** An HTTP request as the emulator sees it, body fully read. */
@@ -74,6 +81,11 @@ export interface SandboxEnv {
    * `instant`, the value divided by the speed factor for `realistic`.
    */
   duration(realisticMs: number): number;
+  /**
+   * Like `duration`, for work a client will wait for (an operation, a resource becoming
+   * ready, an API propagating): also counted in the call's `workMs`.
+   */
+  work(realisticMs: number): number;
   /** A fresh lowercase hex string of the given length, for resource ids. */
   hex(length: number): string;
   /** Base URL the emulator is reachable at, e.g. `http://127.0.0.1:4510`. */

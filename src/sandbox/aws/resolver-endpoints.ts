@@ -89,7 +89,7 @@ export function createResolverEndpoint(ctx: AwsContext, input: Input): Json {
     statusMessage: `[Trace id: 1-${ctx.env.hex(8)}] Creating the Resolver Endpoint`,
     createdAt: ctx.now,
     modifiedAt: ctx.now,
-    readyAt: ctx.now + ctx.env.duration(LATENCY_MS.endpointCreate),
+    readyAt: ctx.now + ctx.env.work(LATENCY_MS.endpointCreate),
     tags,
   };
   ctx.region.resolverEndpoints.push(endpoint);
@@ -250,7 +250,7 @@ export function deleteResolverEndpoint(ctx: AwsContext, input: Input): Json {
     endpoint.status = 'DELETING';
     endpoint.statusMessage = `[Trace id: 1-${ctx.env.hex(8)}] Deleting the Resolver Endpoint`;
     endpoint.modifiedAt = ctx.now;
-    endpoint.goneAt = ctx.now + ctx.env.duration(LATENCY_MS.endpointDelete);
+    endpoint.goneAt = ctx.now + ctx.env.work(LATENCY_MS.endpointDelete);
     delete endpoint.readyAt;
   }
   const answer = { ResolverEndpoint: endpointJson(endpoint) };

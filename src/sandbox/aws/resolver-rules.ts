@@ -196,7 +196,7 @@ export function deleteResolverRule(ctx: AwsContext, input: Input): Json {
     rule.status = 'DELETING';
     rule.statusMessage = `[Trace id: 1-${ctx.env.hex(8)}] Deleting Resolver Rule`;
     rule.modifiedAt = ctx.now;
-    rule.goneAt = ctx.now + ctx.env.duration(LATENCY_MS.ruleDelete);
+    rule.goneAt = ctx.now + ctx.env.work(LATENCY_MS.ruleDelete);
   }
   const answer = { ResolverRule: ruleJson(rule, ctx.accountId) };
   advanceAws(ctx.world, ctx.now);
@@ -255,7 +255,7 @@ export function associateResolverRule(ctx: AwsContext, input: Input): Json {
     ...(name === undefined ? {} : { name }),
     status: 'CREATING',
     statusMessage: `[Trace id: 1-${ctx.env.hex(8)}] Creating Association`,
-    readyAt: ctx.now + ctx.env.duration(LATENCY_MS.associationCreate),
+    readyAt: ctx.now + ctx.env.work(LATENCY_MS.associationCreate),
   };
   ctx.region.ruleAssociations.push(association);
   advanceAws(ctx.world, ctx.now);
@@ -286,7 +286,7 @@ export function disassociateResolverRule(ctx: AwsContext, input: Input): Json {
   if (association.status !== 'DELETING') {
     association.status = 'DELETING';
     association.statusMessage = `[Trace id: 1-${ctx.env.hex(8)}] Deleting Association`;
-    association.goneAt = ctx.now + ctx.env.duration(LATENCY_MS.associationDelete);
+    association.goneAt = ctx.now + ctx.env.work(LATENCY_MS.associationDelete);
     delete association.readyAt;
   }
   const answer = { ResolverRuleAssociation: associationJson(association) };

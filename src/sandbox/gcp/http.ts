@@ -198,7 +198,7 @@ export function timestamp(ms: number): string {
 /** A uniformly drawn duration between `low` and `high` realistic milliseconds, scaled. */
 export function between(env: SandboxEnv, low: number, high: number): number {
   const draw = Number.parseInt(env.hex(4), 16) / 0xffff;
-  return env.duration(low + (high - low) * draw);
+  return env.work(low + (high - low) * draw);
 }
 
 /** Splits a list into the page asked for by `pageToken` / `maxResults` (or `pageSize`). */

@@ -119,7 +119,7 @@ function startEnable(ctx: RouteContext, names: string[], batch: boolean): Sandbo
     createdAt: now,
     doneAt: pending.length === 0 ? now : now + between(env, 20_000, 40_000),
     done: false,
-    propagationMs: env.duration(PROPAGATION_MS),
+    propagationMs: env.work(PROPAGATION_MS),
   };
   project.serviceOperations[record.name] = record;
   settle(project, record, now);

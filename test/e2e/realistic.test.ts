@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { CallRecord, World } from '../../src/sandbox/types.js';
+import { type StepId, stepInfo } from '../../src/steps/catalog.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+const RUNBOOK = fileURLToPath(new URL('../../examples/runbook.json', import.meta.url));
+const REALISTIC = { PSC_BRIDGE_SANDBOX_LATENCY: 'realistic', PSC_BRIDGE_SANDBOX_SPEED: '100' };
+const ARGS = ['--sandbox', '--config', 'runbook.json', '--yes'];
+
+async function workspace(): Promise<string> {
+  const cwd = await tempDir('psc-bridge-realistic-');
+  await copyFile(RUNBOOK, join(cwd, 'runbook.json'));
+  return cwd;
+}
+
+async function worldOf(cwd: string): Promise<World> {
+  return JSON.parse(
+    await readFile(join(cwd, '.psc-bridge-sandbox', 'world.json'), 'utf8'),
+  ) as World;
+}
+
+/** From the first to the last call a step made, by the sandbox's clock. */
+function spans(calls: CallRecord[]): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const call of calls) {
+    if (!call.step) continue;
+    const [start, end] = out.get(call.step) ?? [call.at, call.at];
+    out.set(call.step, [Math.min(start, call.at), Math.max(end, call.at)]);
+  }
+  return out;
+}
+
+/** Counts of what setup makes, each of which must exist exactly once. */
+function inventory(world: World) {
+  const project = world.gcp.projects['psc-bridge-sandbox'];
+  const region = world.aws.regions['ap-northeast-1'];
+  assert.ok(project && region);
+  return {
+    addresses: Object.values(project.globalAddresses).filter((a) => a.name === 'psced-address')
+      .length,
+    endpoints: Object.values(project.forwardingRules).filter((r) => r.name === 'awsconnpscep')
+      .length,
+    zones: Object.values(project.managedZones).filter((z) => z.dnsName === 'googleapis.com.')
+      .length,
+    policies: Object.keys(project.policies).length,
+    groups: region.securityGroups.filter((g) => g.name === 'bigquery_vpn_test-resolver-outep-sg')
+      .length,
+    resolverEndpoints: region.resolverEndpoints.filter((e) => e.direction === 'OUTBOUND').length,
+    rules: region.resolverRules.filter((r) => r.domainName === 'googleapis.com.').length,
+    associations: region.ruleAssociations.filter(
+      (a) => a.ruleId !== 'rslvr-autodefined-rr-internet-resolver',
+    ).length,
+  };
+}
+
+const ONE_EACH = {
+  addresses: 1,
+  endpoints: 1,
+  zones: 1,
+  policies: 1,
+  groups: 1,
+  resolverEndpoints: 1,
+  rules: 1,
+  associations: 1,
+};
+
+describe('setup with realistic latency', () => {
+  test('GCP and AWS work overlaps', async () => {
+    const cwd = await workspace();
+    const result = await runCli(['setup', ...ARGS, '--json'], { cwd, env: REALISTIC });
+    assert.equal(result.code, 0, result.stderr);
+    const byStep = spans((await worldOf(cwd)).calls);
+    const endpoint = byStep.get('create-resolver-endpoint');
+    assert.ok(endpoint, 'the resolver endpoint step made calls');
+    const overlapping = [...byStep]
+      .filter(([id]) => stepInfo(id as StepId).cloud === 'gcp')
+      .filter(([, [start, end]]) => start < endpoint[1] && end > endpoint[0])
+      .map(([id]) => id);
+    assert.ok(
+      overlapping.length > 0,
+      'some GCP step ran while the resolver endpoint was being made',
+    );
+    assert.deepEqual(inventory(await worldOf(cwd)), ONE_EACH);
+  });
+
+  for (const afterMs of [800, 2500, 5000]) {
+    test(`SIGINT after ${afterMs} ms exits 130 and a rerun finishes with one of each`, async () => {
+      const cwd = await workspace();
+      const { child, done } = spawnCli(['setup', ...ARGS], { cwd, env: REALISTIC });
+      await sleep(afterMs);
+      child.kill('SIGINT');
+      const stopped = await done;
+      assert.equal(stopped.code, 130, stopped.stderr);
+      assert.match(stopped.stderr, /Interrupted/);
+      const rerun = await runCli(['setup', ...ARGS], { cwd, env: REALISTIC });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.deepEqual(inventory(await worldOf(cwd)), ONE_EACH);
+    });
+  }
+});
