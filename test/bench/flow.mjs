@@ -61,12 +61,9 @@ try {
   measure('setup', 'apply', ['setup']);
   const rerun = measure('rerun', 'apply', ['setup']);
   const mutating = rerun.filter((call) => call.mutating).length;
-  const byService = Object.entries(
-    rerun.reduce(
-      (count, call) => ({ ...count, [call.service]: (count[call.service] ?? 0) + 1 }),
-      {},
-    ),
-  );
+  const counts = new Map();
+  for (const call of rerun) counts.set(call.service, (counts.get(call.service) ?? 0) + 1);
+  const byService = [...counts];
   console.log(
     `rerun calls: ${mutating} mutating; ${byService.map(([s, n]) => `${s} ${n}`).join(', ')}`,
   );

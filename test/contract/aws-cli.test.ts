@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SEED } from '../../src/sandbox/aws/seed.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { RUNBOOK } from '../helpers/aws.js';
+import { findAws } from '../helpers/aws-cli.js';
 import { callsSince, withSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -14,19 +15,6 @@ import { callsSince, withSandbox } from '../helpers/sandbox.js';
  * sandbox. The CLI serialises with botocore, so this checks our wire format against a second,
  * independent client.
  */
-function findAws(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'aws');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 const awsBin = findAws();
 const skip = awsBin ? false : 'the aws CLI is not installed; install it to run this contract test';
 

@@ -1,51 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
+import { configFile, gcloud } from '../helpers/gcloud.js';
 import { callsSince, withSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
 const PROJECT = GCP_SEED.projectId;
 const RUNBOOK = GCP_SEED.runbook;
-
-function findGcloud(): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat('/usr/bin');
-  return dirs.map((dir) => join(dir, 'gcloud')).find((path) => existsSync(path));
-}
-
-const gcloud = findGcloud();
-
-/**
- * The gcloud configuration, written as `gcloud config set` would write it: every API at the
- * sandbox, no credentials, and nothing that phones home (metadata server, update check,
- * surveys, usage reporting).
- */
-function configFile(url: string): string {
-  return [
-    '[core]',
-    `project = ${PROJECT}`,
-    'check_gce_metadata = false',
-    'disable_usage_reporting = true',
-    'disable_prompts = true',
-    '[auth]',
-    'disable_credentials = true',
-    '[component_manager]',
-    'disable_update_check = true',
-    '[survey]',
-    'disable_prompts = true',
-    '[api_endpoint_overrides]',
-    `compute = ${url}/compute/v1/`,
-    `dns = ${url}/dns/v1/`,
-    `serviceusage = ${url}/`,
-    '',
-  ].join('\n');
-}
 
 describe('gcloud runs the runbook against the sandbox', {
   skip: gcloud ? false : 'gcloud not installed: contract test skipped',

@@ -128,8 +128,8 @@ export function pollOptions(ctx: GcpContext, what: string, timeoutMs: number): P
   return {
     signal: ctx.signal,
     timeoutMs: timeoutMs * scale,
-    intervalMs: 2_000 * scale,
-    maxIntervalMs: 10_000 * scale,
+    intervalMs: 1_000 * scale,
+    maxIntervalMs: 5_000 * scale,
     what,
     cloud: 'gcp',
     onWait: (elapsed) => ctx.progress(`waiting for ${what} (${seconds(elapsed)})`),
