@@ -18,6 +18,8 @@ export interface CloudServices {
    * smaller against a sandbox that replays real durations faster.
    */
   pollScale: number;
+  /** With --verbose: one line per API call, on stderr. */
+  trace?: (line: string) => void;
   gcp(): Promise<GcpClients>;
   ec2(): Promise<EC2Client>;
   resolver(): Promise<Route53ResolverClient>;
@@ -44,6 +46,7 @@ export function cloudServices(
   });
   return {
     pollScale,
+    ...(verbose ? { trace: verbose } : {}),
     gcp: once(async () => {
       const { createGcpClients } = await import('./gcp.js');
       return createGcpClients({

@@ -2,7 +2,7 @@
 // Prints, for each, the wall time against the critical path: the longest chain, through the
 // step graph, of the modelled durations of the work each step waited for (the sandbox records
 // every call's step and the modelled work it started). Then the no-op rerun's time and calls.
-//   npm run bench            (SPEED=4 by default; SPEED=20 for a quick look)
+//   npm run bench            (SPEED=2 by default; SPEED=20 for a quick look)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { criticalPath } from '../../dist/engine/graph.js';
 import { CATALOG } from '../../dist/steps/catalog.js';
 
-const speed = Number(process.env.SPEED ?? 4);
+const speed = Number(process.env.SPEED ?? 2);
 const bin = fileURLToPath(new URL('../../bin/psc-bridge.js', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'psc-bridge-bench-'));
 copyFileSync(

@@ -66,11 +66,17 @@ export function call<T>(
   resource: string,
   send: () => Promise<T>,
 ): Promise<T> {
+  const trace = ctx.services.trace;
   const once = async () => {
+    const started = Date.now();
     try {
-      return await send();
+      const result = await send();
+      trace?.(`gcp ${api} ${resource} ok (${Date.now() - started} ms)`);
+      return result;
     } catch (error) {
-      throw toCloudError(error, api, resource);
+      const mapped = toCloudError(error, api, resource);
+      trace?.(`gcp ${api} ${resource} failed: ${mapped.code} (${Date.now() - started} ms)`);
+      throw mapped;
     }
   };
   return retrying(once, {
