@@ -1,6 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { CloudError } from '../errors.js';
 import { currentStep, STEP_HEADER } from '../util/scope.js';
 
@@ -17,6 +16,10 @@ export interface AwsClientOptions {
 }
 
 /** Credentials handed to a local emulator when the machine has none; never sent to AWS. */
+/** The SDK's credential types, named through the client so no transitive package is imported. */
+type AwsCredentialIdentityProvider = EC2Client['config']['credentials'];
+type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
+
 const SANDBOX_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'psc-bridge-sandbox',
   secretAccessKey: 'psc-bridge-sandbox',

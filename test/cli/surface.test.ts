@@ -127,8 +127,9 @@ describe('CLI surface', () => {
 
   test('teardown without a terminal and without --yes asks for --yes', async () => {
     const cwd = await tempDir();
-    const { code, stderr } = await runCli(['teardown', ...FULL], { cwd });
-    assert.ok(code === 2 || code === 1, stderr);
-    assert.match(stderr, /--yes|not implemented/);
+    const { code, stderr } = await runCli(['teardown', '--sandbox', ...FULL], { cwd });
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /needs a confirmation, but there is no terminal/);
+    assert.match(stderr, /Pass --yes to confirm/);
   });
 });

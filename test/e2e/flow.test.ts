@@ -117,4 +117,14 @@ describe('setup, status, rerun, plan, teardown on the sandbox', () => {
     assert.equal(json.ok, true);
     assert.deepEqual(resourcesOf(await world(space.cli)), resourcesOf(seedWorld()));
   });
+
+  test('sandbox reset brings back the seeded world and an empty call log', async () => {
+    const reset = await runCli(['sandbox', 'reset'], { cwd: space.cwd });
+    assert.equal(reset.code, 0, reset.stderr);
+    const after = await world(space.cli);
+    assert.deepEqual(after.calls, []);
+    assert.deepEqual(resourcesOf(after), resourcesOf(seedWorld()));
+    const dns = Object.values(after.gcp.projects)[0]?.services['dns.googleapis.com'];
+    assert.notEqual(dns?.state, 'ENABLED', 'APIs enabled by setup are off again');
+  });
 });
