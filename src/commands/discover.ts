@@ -75,7 +75,9 @@ async function discover(
       );
       return Subnets.map((subnet) => ({
         value: subnet.SubnetId ?? '',
-        label: `${subnet.SubnetId} ${subnet.CidrBlock} ${subnet.AvailabilityZone}${nameTag(subnet.Tags)}`,
+        label:
+          `${subnet.SubnetId} ${subnet.CidrBlock} ${subnet.AvailabilityZone}` +
+          nameTag(subnet.Tags),
       }));
     }
   }

@@ -137,7 +137,8 @@ function finish(session: Session, result: RunResult): number {
   }
   if (result.interrupted) {
     say(
-      'Interrupted. The state file records where each step stopped; run the same command again to resume.',
+      'Interrupted. The state file records where each step stopped; ' +
+        'run the same command again to resume.',
     );
     return 130;
   }

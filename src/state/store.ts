@@ -61,7 +61,8 @@ export function parseState(text: string, path: string): State {
     const lines = describeIssues(parsed.error.issues).map((line) => `  ${line}`);
     throw refuse(
       `is damaged:\n${lines.join('\n')}\n`,
-      'Repair the listed fields by hand, or move the file aside and let psc-bridge adopt what exists.',
+      'Repair the listed fields by hand, or move the file aside and let psc-bridge adopt ' +
+        'what exists.',
     );
   }
   return parsed.data;
@@ -90,7 +91,8 @@ export class StateStore {
           'STATE_MODE_MISMATCH',
           `The state file ${path} was made in ${existing.mode} mode; this run is in ${mode} mode.`,
           mode === 'sandbox'
-            ? 'Sandbox runs keep their state in ./.psc-bridge-sandbox/ unless --state says otherwise.'
+            ? 'Sandbox runs keep their state in ./.psc-bridge-sandbox/ unless --state says ' +
+                'otherwise.'
             : 'Drop --sandbox only with a state made against the real clouds (pass --state).',
         );
       }

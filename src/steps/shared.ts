@@ -13,7 +13,8 @@ export function conflict(resource: string, differences: Difference[], hint: stri
   const lines = differences.map((d) => `  ${d.field}: expected ${d.expected}, found ${d.actual}`);
   return new UserError(
     'CONFLICT',
-    `${resource} already exists and differs from what psc-bridge would create:\n${lines.join('\n')}`,
+    `${resource} already exists and differs from what psc-bridge would create:\n` +
+      lines.join('\n'),
     hint,
   );
 }

@@ -50,7 +50,7 @@ describe('CLI surface', () => {
     assert.doesNotMatch(stdout, /--vpc-id/, 'only the values this step reads');
   });
 
-  test('setup --yes with no values exits 2 naming each missing flag, creating no file', async () => {
+  test('setup --yes with no values exits 2 naming each missing flag, no file made', async () => {
     const cwd = await tempDir();
     const { code, stderr, stdout } = await runCli(['setup', '--yes'], { cwd });
     assert.equal(code, 2);

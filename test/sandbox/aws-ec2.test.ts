@@ -37,7 +37,7 @@ describe('EC2 emulator, seeded world', () => {
     await server.close();
   });
 
-  test('DescribeVpcs / DescribeSubnets / DescribeAvailabilityZones show the runbook VPC', async () => {
+  test('DescribeVpcs, DescribeSubnets, DescribeAvailabilityZones: the runbook VPC', async () => {
     const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ VpcIds: [VPC] }));
     assert.equal(vpcs.Vpcs?.[0]?.CidrBlock, '10.128.0.0/20');
     const subnets = await aws.ec2.send(

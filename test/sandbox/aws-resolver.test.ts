@@ -269,7 +269,7 @@ describe('Route 53 Resolver emulator (instant)', () => {
     await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg }));
   });
 
-  test('endpoint validation: too few IPs, IP outside its subnet, reserved, taken, VPC mismatch', async () => {
+  test('endpoint validation: too few IPs, outside subnet, reserved, taken, other VPC', async () => {
     const sg = await newGroup(aws, 'validation');
     const create = (IpAddresses: { SubnetId: string; Ip?: string }[], groups = [sg]) =>
       aws.resolver.send(
@@ -382,7 +382,7 @@ describe('Route 53 Resolver emulator (instant)', () => {
 });
 
 describe('Route 53 Resolver emulator (realistic latency)', () => {
-  test('CREATING → OPERATIONAL, association CREATING → COMPLETE, DELETING → gone', async () => {
+  test('CREATING → OPERATIONAL, association CREATING → COMPLETE, then gone', async () => {
     // 1000x: the 150 s creation takes 150 ms, deletion 90 ms, association 20 ms.
     const server = await withSandbox({ profile: { latency: 'realistic', speed: 1000 } });
     const aws = await sandboxClients(server);

@@ -44,7 +44,8 @@ export function createResolverEndpoint(ctx: AwsContext, input: Input): Json {
   if (!groupIds)
     throw new ResolverError(
       'ValidationException',
-      "1 validation error detected: Value null at 'securityGroupIds' failed to satisfy constraint: Member must not be null",
+      "1 validation error detected: Value null at 'securityGroupIds' failed to satisfy " +
+        'constraint: Member must not be null',
     );
   const requested = input.objects('IpAddresses') ?? [];
   if (requested.length > 20) {

@@ -163,7 +163,8 @@ export function createResolverRule(ctx: AwsContext, input: Input): Json {
     targetIps: targets,
     ...(endpointId ? { resolverEndpointId: endpointId } : {}),
     status: 'COMPLETE',
-    statusMessage: `[Trace id: 1-${ctx.env.hex(8)}] Successfully created Resolver Rule with ID ${id}`,
+    statusMessage:
+      `[Trace id: 1-${ctx.env.hex(8)}] ` + `Successfully created Resolver Rule with ID ${id}`,
     createdAt: ctx.now,
     modifiedAt: ctx.now,
     tags,

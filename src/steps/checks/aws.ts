@@ -57,7 +57,9 @@ export async function findAwsPath(input: CheckInput): Promise<AwsPath> {
 /** OPERATIONAL with every IP attached, and its group lets DNS out to the rule's targets. */
 export function checkEndpoint(input: CheckInput, path: Promise<AwsPath>): Promise<CheckResult> {
   const id = 'resolver-endpoint';
-  const title = `resolver endpoint ${input.config.resolverEndpointName} is OPERATIONAL and may send DNS to the targets`;
+  const title =
+    `resolver endpoint ${input.config.resolverEndpointName} is OPERATIONAL ` +
+    'and may send DNS to the targets';
   const fix = 'Run `psc-bridge create-resolver-endpoint` (and `psc-bridge create-sg`).';
   return guarded(
     id,
@@ -119,7 +121,8 @@ async function blockedTargets(input: CheckInput, groupIds: string[], targets: st
 /** The rule is associated with the VPC and the association is COMPLETE. */
 export function checkAssociation(input: CheckInput, path: Promise<AwsPath>): Promise<CheckResult> {
   const id = 'rule-association';
-  const title = `forwarding rule ${input.config.resolverRuleName} is associated with ${input.config.vpcId}`;
+  const { resolverRuleName, vpcId } = input.config;
+  const title = `forwarding rule ${resolverRuleName} is associated with ${vpcId}`;
   const fix = 'Run `psc-bridge associate`.';
   return guarded(
     id,

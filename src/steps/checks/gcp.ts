@@ -184,7 +184,8 @@ export function checkForwarding(
 ): Promise<CheckResult> {
   const { config } = input;
   const id = 'inbound-forwarding';
-  const title = `inbound DNS forwarding is on and the rule targets live forwarders in ${config.gcpRegion}`;
+  const title =
+    'inbound DNS forwarding is on and the rule targets live forwarders in ' + `${config.gcpRegion}`;
   const fix = 'Run `psc-bridge create-policy`, then `psc-bridge create-rule`.';
   return guarded(
     id,
@@ -199,7 +200,8 @@ export function checkForwarding(
         return fail(
           id,
           title,
-          `the rule targets ${dead.join(', ')}, which no forwarder holds (live: ${live.ips.join(', ') || 'none'})`,
+          `the rule targets ${dead.join(', ')}, which no forwarder holds ` +
+            `(live: ${live.ips.join(', ') || 'none'})`,
           'Remove the rule (`psc-bridge create-rule --destroy`) and create it again.',
         );
       }
