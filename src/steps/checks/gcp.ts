@@ -184,8 +184,8 @@ export function checkForwarding(
 ): Promise<CheckResult> {
   const { config } = input;
   const id = 'inbound-forwarding';
-  const title =
-    'inbound DNS forwarding is on and the rule targets live forwarders in ' + `${config.gcpRegion}`;
+  const region = config.gcpRegion;
+  const title = `inbound DNS forwarding is on and the rule targets live forwarders in ${region}`;
   const fix = 'Run `psc-bridge create-policy`, then `psc-bridge create-rule`.';
   return guarded(
     id,

@@ -6,7 +6,6 @@ import {
   applied,
   call,
   changeKey,
-  forgetPrior,
   type GcpContext,
   gcloud,
   setting,
@@ -69,12 +68,12 @@ export const step: CloudStep = {
       };
     }
     const plan = planRemove(await readRouter(ctx), rangeOf(ctx.config), prior);
-    if (!plan.router) return forgetPrior(ctx, { action: 'absent', notes: plan.notes });
+    if (!plan.router) return { action: 'absent', notes: plan.notes };
     await update(ctx, plan.router);
-    return forgetPrior(ctx, {
+    return {
       action: 'restored',
       notes: [`Removed ${rangeOf(ctx.config)} from the router's advertisements.`, ...plan.notes],
-    });
+    };
   },
 
   commands(config, direction) {

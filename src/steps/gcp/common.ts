@@ -148,25 +148,12 @@ export function changeKey(prefix: string, change: unknown): string {
   return `${prefix}-${digest.slice(0, 12)}`;
 }
 
-const APPLY_ACTIONS = new Set(['created', 'adopted', 'updated', 'unchanged']);
-
 /**
  * How the last successful apply of this step left it, or undefined when it never finished or
- * was torn down since. The engine's teardown record keeps `ownership` (it resets the record
- * with Object.assign, which leaves keys the empty record lacks), so the last action is what
- * tells an apply from a teardown.
+ * was torn down since (teardown clears the record).
  */
 export function applied(ctx: GcpContext): 'created' | 'adopted' | undefined {
-  return APPLY_ACTIONS.has(ctx.record.action ?? '') ? ctx.record.ownership : undefined;
-}
-
-/**
- * Forgets the prior once a teardown has put things back: the engine's teardown record keeps
- * `prior`, and a later apply must not take it for its own.
- */
-export async function forgetPrior<T>(ctx: GcpContext, result: T): Promise<T> {
-  await ctx.checkpoint({ prior: null });
-  return result;
+  return ctx.record.ownership;
 }
 
 /** True when this step asked the cloud to create `name` (its token reached the state first). */

@@ -7,7 +7,6 @@ import {
   applied,
   call,
   createdByUs,
-  forgetPrior,
   type GcpContext,
   gcloud,
   networkUrl,
@@ -63,7 +62,7 @@ export const step: CloudStep = {
     const name = ctx.record.resources.policy ?? setting(ctx.config, 'dnsPolicy');
     if (ours(ctx, name)) return remove(ctx, name);
     const prior = priorOf(ctx.record.prior);
-    if (prior) return forgetPrior(ctx, await restore(ctx, prior));
+    if (prior) return restore(ctx, prior);
     if (applied(ctx) !== 'adopted') return { action: 'absent' };
     return {
       action: 'kept',
