@@ -103,4 +103,23 @@ describe('setup with realistic latency', () => {
       assert.deepEqual(inventory(await worldOf(cwd)), ONE_EACH);
     });
   }
+
+  test('an interrupted teardown resumes and leaves nothing behind', async () => {
+    const cwd = await workspace();
+    const setup = await runCli(['setup', ...ARGS], { cwd, env: REALISTIC });
+    assert.equal(setup.code, 0, setup.stderr);
+    const { child, done } = spawnCli(['teardown', ...ARGS], { cwd, env: REALISTIC });
+    await sleep(2500);
+    child.kill('SIGINT');
+    const stopped = await done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    const resumed = await runCli(['teardown', ...ARGS], { cwd, env: REALISTIC });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const left = inventory(await worldOf(cwd));
+    assert.deepEqual(left, { ...mapValues(ONE_EACH, 0) });
+  });
 });
+
+function mapValues<T extends Record<string, number>>(value: T, to: number): T {
+  return Object.fromEntries(Object.keys(value).map((key) => [key, to])) as T;
+}

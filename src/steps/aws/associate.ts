@@ -17,6 +17,7 @@ import {
   requireOutput,
   setting,
   shown,
+  unlessNotFound,
   waitFor,
 } from './common.js';
 import { DOMAIN, ruleLookup } from './create-rule.js';
@@ -137,15 +138,12 @@ async function getAssociation(
 ): Promise<ResolverRuleAssociation | undefined> {
   const { GetResolverRuleAssociationCommand } = await import('@aws-sdk/client-route53resolver');
   const resolver = await ctx.services.resolver();
-  try {
-    const answer = await call('route53resolver:GetResolverRuleAssociation', id, () =>
+  const answer = await unlessNotFound(
+    call('route53resolver:GetResolverRuleAssociation', id, () =>
       resolver.send(new GetResolverRuleAssociationCommand({ ResolverRuleAssociationId: id })),
-    );
-    return answer.ResolverRuleAssociation;
-  } catch (error) {
-    if (hasCode(error, 'ResourceNotFoundException')) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return answer?.ResolverRuleAssociation;
 }
 
 /** Another googleapis.com. rule already associated with the VPC, which would block ours. */

@@ -165,3 +165,13 @@ export function tagWords(name: string): string {
     .map((tag) => sh(`Key=${tag.Key},Value=${tag.Value}`))
     .join(' ');
 }
+
+/** The answer of a read, or undefined when the resource is not there (ResourceNotFound). */
+export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (hasCode(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}

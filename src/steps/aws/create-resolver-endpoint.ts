@@ -19,6 +19,7 @@ import {
   setting,
   shown,
   tagWords,
+  unlessNotFound,
   waitFor,
 } from './common.js';
 
@@ -144,15 +145,12 @@ async function byName(ctx: AwsContext): Promise<ResolverEndpoint | undefined> {
 async function getEndpoint(ctx: AwsContext, id: string): Promise<ResolverEndpoint | undefined> {
   const { GetResolverEndpointCommand } = await import('@aws-sdk/client-route53resolver');
   const resolver = await ctx.services.resolver();
-  try {
-    const answer = await call('route53resolver:GetResolverEndpoint', id, () =>
+  const answer = await unlessNotFound(
+    call('route53resolver:GetResolverEndpoint', id, () =>
       resolver.send(new GetResolverEndpointCommand({ ResolverEndpointId: id })),
-    );
-    return answer.ResolverEndpoint;
-  } catch (error) {
-    if (hasCode(error, 'ResourceNotFoundException')) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return answer?.ResolverEndpoint;
 }
 
 async function listEndpoints(ctx: AwsContext, filters: Filter[]): Promise<ResolverEndpoint[]> {

@@ -26,6 +26,7 @@ import {
   sh,
   shown,
   tagWords,
+  unlessNotFound,
   waitFor,
 } from './common.js';
 
@@ -152,15 +153,12 @@ async function findRule(ctx: AwsContext, endpointId: string | undefined) {
 async function getRule(ctx: AwsContext, id: string): Promise<ResolverRule | undefined> {
   const { GetResolverRuleCommand } = await import('@aws-sdk/client-route53resolver');
   const resolver = await ctx.services.resolver();
-  try {
-    const answer = await call('route53resolver:GetResolverRule', id, () =>
+  const answer = await unlessNotFound(
+    call('route53resolver:GetResolverRule', id, () =>
       resolver.send(new GetResolverRuleCommand({ ResolverRuleId: id })),
-    );
-    return answer.ResolverRule;
-  } catch (error) {
-    if (hasCode(error, 'ResourceNotFoundException')) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return answer?.ResolverRule;
 }
 
 async function listRules(ctx: AwsContext, filters: Filter[]): Promise<ResolverRule[]> {
