@@ -1,5 +1,5 @@
 import type { PartialConfig } from '../config/fields.js';
-import { RuntimeError } from '../errors.js';
+import { CloudError, RuntimeError } from '../errors.js';
 import { emptyRecord, type State } from '../state/schema.js';
 import type { StepId } from '../steps/catalog.js';
 import type { Inspection, Step, StepContext } from '../steps/types.js';
@@ -25,6 +25,13 @@ export function inspectSteps<S>(
       try {
         return { id: step.id, inspection: await step.inspect(readOnlyContext(step.id, options)) };
       } catch (error) {
+        // Nothing can exist behind an API that is switched off (before enable-apis has run).
+        if (error instanceof CloudError && error.code === 'API_NOT_ENABLED') {
+          return {
+            id: step.id,
+            inspection: { presence: 'absent', resources: {}, differences: [] },
+          };
+        }
         return { id: step.id, error };
       }
     }),
@@ -42,6 +49,7 @@ function readOnlyContext<S>(id: StepId, options: InspectOptions<S>): StepContext
     outputs: (step) => recordOf(step).outputs,
     services: options.services,
     signal: options.signal,
+    phase: 'inspect',
     assumeYes: false,
     token: async () => refuse(),
     checkpoint: async () => refuse(),

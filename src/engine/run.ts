@@ -154,6 +154,7 @@ function contextFor<S>(step: Step<S>, options: EngineOptions<S>): StepContext<S>
     outputs: (id) => store.record(id).outputs,
     services: options.services,
     signal: options.signal,
+    phase: options.direction,
     assumeYes: options.assumeYes,
     token: async (name) => {
       const existing = store.record(step.id).tokens[name];

@@ -19,13 +19,12 @@ async function loadStep(id: StepId): Promise<CloudStep> {
   try {
     loaded = (await import(`./${cloud}/${id}.js`)) as { step?: CloudStep };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    // The step bodies are being built one cloud at a time; until a step's module exists its
-    // subcommand, setup and teardown stop here rather than pretend to have done the work.
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    if (!missing || !String((error as Error).message).includes(`${cloud}/${id}.js`)) throw error;
     throw new RuntimeError(
-      'STEP_UNAVAILABLE',
-      `The step ${id} is not implemented in this build of psc-bridge.`,
-      'Use the equivalent gcloud/aws commands from the README for this step for now.',
+      'STEP_MISSING',
+      `The code of step ${id} is missing from this installation (dist/steps/${cloud}/${id}.js).`,
+      'Reinstall psc-bridge, or run `npm run build` in a clone.',
     );
   }
   if (!loaded.step || loaded.step.id !== id) {

@@ -16,6 +16,11 @@ export interface StepContext<Services = unknown> {
   services: Services;
   /** Aborted on Ctrl-C: stop waiting and return. */
   signal: AbortSignal;
+  /**
+   * What the step is being asked to do. Inspections (status, plan) must answer quickly: no
+   * waiting out an API that was enabled a moment ago.
+   */
+  phase: 'inspect' | 'apply' | 'destroy';
   /** True when the user confirmed in advance (`--yes` or the setup prompt). */
   assumeYes: boolean;
   /**

@@ -55,6 +55,17 @@ describe('setup, status, rerun, plan, teardown on the sandbox', () => {
     space = await workspace();
   });
 
+  test('before setup, status finds nothing, even behind APIs still switched off', async () => {
+    const result = await space.cli('status', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as {
+      steps: { id: string; status: string; live: string }[];
+    };
+    for (const step of json.steps) {
+      assert.deepEqual([step.status, step.live], ['pending', 'absent'], step.id);
+    }
+  });
+
   test('setup creates the whole path', async () => {
     const result = await space.cli('setup', '--yes', '--json');
     assert.equal(result.code, 0, result.stderr);

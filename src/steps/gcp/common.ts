@@ -59,6 +59,11 @@ export function retryable(error: unknown): boolean {
   return isTransient(error) || (error instanceof CloudError && error.code === 'API_NOT_ENABLED');
 }
 
+/** An inspection retries only what is transient; waiting out an API being enabled is for runs. */
+function retryableIn(ctx: GcpContext): (error: unknown) => boolean {
+  return ctx.phase === 'inspect' ? isTransient : retryable;
+}
+
 /** Makes one GCP call, mapping what the SDK throws and retrying passing failures. */
 export function call<T>(
   ctx: GcpContext,
@@ -83,7 +88,7 @@ export function call<T>(
     signal: ctx.signal,
     attempts: 7,
     delayMs: 2_000 * ctx.services.pollScale,
-    retryable,
+    retryable: retryableIn(ctx),
   });
 }
 
