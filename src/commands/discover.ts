@@ -42,8 +42,11 @@ async function discover(
         { project: projectId },
         NO_AUTO_PAGINATE,
       );
-      for await (const [scope] of pages) {
-        regions.add(scope.replace(/^regions\//, ''));
+      for await (const [scope, { subnetworks }] of pages) {
+        const here = (subnetworks ?? []).filter(
+          (subnet) => !known.gcpNetwork || subnet.network?.endsWith(`/${known.gcpNetwork}`),
+        );
+        if (here.length > 0) regions.add(scope.replace(/^regions\//, ''));
       }
       return [...regions].sort().map((region) => ({ value: region, label: region }));
     }
