@@ -94,7 +94,8 @@ export class StepReporter implements Reporter {
     const now = Date.now();
     const parts = [...this.inFlight].map(([id, { since, status }]) => {
       const elapsed = formatDuration(Math.round((now - since) / 1000) * 1000);
-      return status ? `${id} ${status} ${elapsed}` : `${id} ${elapsed}`;
+      // A step's own status line carries its elapsed time where it matters.
+      return status ? `${id} ${status}` : `${id} ${elapsed}`;
     });
     this.spinner.text = parts.join(' · ');
     if (!this.spinner.isSpinning) this.spinner.start();
