@@ -59,8 +59,15 @@ test('all six GCP steps apply, rerun without changes, and tear down to the seed'
 
 test('calls refused while a just-enabled API propagates are retried', async () => {
   const services = world(bench).services;
-  // The sandbox's clock is the wall clock: Cloud DNS refuses calls for the next 40 ms.
-  services['dns.googleapis.com'] = { state: 'ENABLED', usableAt: Date.now() + 40 };
+  // Cloud DNS is enabled but still propagating: it refuses calls until the sandbox has
+  // refused one, and answers from then on (no wall-clock race with a loaded machine).
+  services['dns.googleapis.com'] = { state: 'ENABLED', usableAt: Number.MAX_SAFE_INTEGER };
+  bench.killOn = (call) => {
+    if (call.error !== 'accessNotConfigured') return;
+    const dns = world(bench).services['dns.googleapis.com'];
+    if (dns) dns.usableAt = 0;
+    bench.killOn = undefined;
+  };
   const mark = bench.mark();
   assert.equal(ok(await bench.apply(['create-zone']), 'create-zone').action, 'created');
   const refusals = bench.callsSince(mark).filter((call) => call.error === 'accessNotConfigured');
