@@ -89,7 +89,7 @@ describe('setup with realistic latency', () => {
     assert.deepEqual(inventory(await worldOf(cwd)), ONE_EACH);
   });
 
-  for (const afterMs of [800, 2500, 5000]) {
+  for (const afterMs of [1500, 3000, 5000]) {
     test(`SIGINT after ${afterMs} ms exits 130 and a rerun finishes with one of each`, async () => {
       const cwd = await workspace();
       const { child, done } = spawnCli(['setup', ...ARGS], { cwd, env: REALISTIC });

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/psc-bridge.js', import.meta.url));
@@ -57,7 +58,9 @@ export function spawnCli(
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      // Killed by a signal: report it as a shell would (128 + the signal's number).
+      const bySignal = signal ? 128 + (constants.signals[signal] ?? 0) : 1;
+      resolve({ code: code ?? bySignal, stdout, stderr });
     });
   });
   return { child, done };
