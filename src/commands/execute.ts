@@ -51,6 +51,7 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
     ? await confirmOrAbort(session, request.confirm, direction)
     : session.flags.yes === true;
 
+  const reporter = await createReporter(session.output);
   const store = await StateStore.open(session.statePath, session.mode);
   const stop = new AbortController();
   const onSignal = () => {
@@ -59,7 +60,6 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const reporter = await createReporter(session.output);
   try {
     await store.update((state) => {
       state.config = { ...state.config, ...resolved.config };
@@ -74,7 +74,7 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
       signal: stop.signal,
       assumeYes: confirmed,
     });
-    reporter.close();
+    reporter.close(); // the spinner stops before the summary is printed
     if (result.ok && request.summary && !session.flags.json) {
       emit(request.summary(store.data).join('\n'));
     }

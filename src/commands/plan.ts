@@ -3,7 +3,7 @@ import type { InspectOutcome } from '../engine/inspect.js';
 import { messageOf } from '../errors.js';
 import { emptyRecord, type StepRecord } from '../state/schema.js';
 import type { CloudStep } from '../steps/load.js';
-import { emitJson, paint, say } from '../ui/terminal.js';
+import { emit, emitJson, paintResults, say } from '../ui/terminal.js';
 import { lookAtEverything } from './inspect-all.js';
 import { sessionOf } from './session.js';
 
@@ -43,11 +43,11 @@ export async function planCommand(command: Command): Promise<number> {
     emitJson({ direction, steps: rows });
     return 0;
   }
-  const c = paint(session.output);
+  const c = paintResults(session.output);
   for (const row of rows) {
-    say(`${row.id.padEnd(25)} ${row.action}`);
-    for (const line of row.commands) say(c.dim(`    ${line}`));
-    if (row.error) say(c.red(`    ${row.error}`));
+    emit(`${row.id.padEnd(25)} ${row.action}`);
+    for (const line of row.commands) emit(c.dim(`    ${line}`));
+    if (row.error) emit(c.red(`    ${row.error}`));
   }
   return 0;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { messageOf } from '../errors.js';
 import { emptyRecord } from '../state/schema.js';
 import { CATALOG } from '../steps/catalog.js';
-import { emitJson, paint, say } from '../ui/terminal.js';
+import { emit, emitJson, paint, paintResults, say } from '../ui/terminal.js';
 import { lookAtEverything } from './inspect-all.js';
 import { sessionOf } from './session.js';
 
@@ -32,20 +32,21 @@ export async function statusCommand(command: Command): Promise<number> {
     return 0;
   }
   const c = paint(session.output);
+  const r = paintResults(session.output);
   if (!looked.state) say(c.dim(`No state at ${session.statePath}: nothing recorded yet.`));
   if (looked.liveUnavailable) say(c.yellow(`Live checks unavailable: ${looked.liveUnavailable}`));
   for (const row of rows) {
     const ids = Object.entries(row.resources)
       .map(([role, id]) => `${role}=${id}`)
       .join(' ');
-    say(
+    emit(
       `${row.id.padEnd(25)} ${row.status.padEnd(12)} live:${row.live.padEnd(8)} ` +
-        `${(row.owned ?? '-').padEnd(8)} ${c.dim(ids)}`,
+        `${(row.owned ?? '-').padEnd(8)} ${r.dim(ids)}`,
     );
     for (const d of row.differences ?? []) {
-      say(c.yellow(`    ${d.field}: expected ${d.expected}, found ${d.actual}`));
+      emit(r.yellow(`    ${d.field}: expected ${d.expected}, found ${d.actual}`));
     }
-    if (row.liveError) say(c.red(`    ${row.liveError}`));
+    if (row.liveError) emit(r.red(`    ${row.liveError}`));
   }
   return 0;
 }

@@ -6,7 +6,7 @@ import * as aws from '../steps/checks/aws.js';
 import { checkGenerate204, checkResolution } from '../steps/checks/dataplane.js';
 import * as gcp from '../steps/checks/gcp.js';
 import type { CheckInput, CheckResult, DataPlane } from '../steps/checks/types.js';
-import { emit, emitJson, paint, say } from '../ui/terminal.js';
+import { emit, emitJson, paintResults, say } from '../ui/terminal.js';
 import { openEnvironment } from './environment.js';
 import { prepare } from './prepare.js';
 import { sessionOf } from './session.js';
@@ -86,14 +86,14 @@ function report(
   json: boolean,
   checks: CheckResult[],
   fromVpc: boolean,
-  output: Parameters<typeof paint>[0],
+  output: Parameters<typeof paintResults>[0],
 ): number {
   const ok = checks.every((check) => check.ok);
   if (json) {
     emitJson({ ok, checks });
     return ok ? 0 : 1;
   }
-  const c = paint(output);
+  const c = paintResults(output);
   for (const check of checks) {
     emit(`${check.ok ? c.green('✓') : c.red('✗')} ${check.title}`);
     emit(c.dim(`    ${check.reason}`));

@@ -22,8 +22,14 @@ export function outputSettings(flags: { json?: boolean; verbose?: boolean; color
   return settings;
 }
 
+/** Colours for text on stderr. */
 export function paint(settings: OutputSettings): ChalkInstance {
   return new Chalk({ level: settings.color ? 1 : 0 });
+}
+
+/** Colours for results on stdout: none when stdout is piped or redirected. */
+export function paintResults(settings: OutputSettings): ChalkInstance {
+  return new Chalk({ level: settings.color && process.stdout.isTTY === true ? 1 : 0 });
 }
 
 export function formatDuration(ms: number): string {
