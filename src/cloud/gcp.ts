@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type {
   AddressesClient,
   GlobalAddressesClient,
@@ -59,7 +60,6 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
   const auth = endpoint && LOOPBACK.has(endpoint.hostname) ? await sandboxAuth() : undefined;
   options.verbose?.(`gcp: ${endpoint ? `endpoint ${endpoint.origin}` : 'Google APIs'}`);
 
-  const compute = await import('@google-cloud/compute');
   const settings = endpoint
     ? {
         apiEndpoint: endpoint.hostname,
@@ -68,16 +68,8 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
         ...(auth ? { authClient: auth } : {}),
       }
     : {};
-  const clients: ComputeClients = {
-    networks: new compute.NetworksClient(settings),
-    subnetworks: new compute.SubnetworksClient(settings),
-    globalAddresses: new compute.GlobalAddressesClient(settings),
-    globalForwardingRules: new compute.GlobalForwardingRulesClient(settings),
-    routers: new compute.RoutersClient(settings),
-    addresses: new compute.AddressesClient(settings),
-    globalOperations: new compute.GlobalOperationsClient(settings),
-    regionOperations: new compute.RegionOperationsClient(settings),
-  };
+  let compute: ComputeClients | undefined;
+  const computeSettings: ComputeSettings = settings;
 
   const rootUrl = endpoint ? `${endpoint.origin}/` : undefined;
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
@@ -89,7 +81,11 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
   };
   return {
     projectId: options.projectId,
-    compute: clients,
+    // Built on first use: a step that only needs Cloud DNS or Service Usage never pays for it.
+    get compute() {
+      compute ??= computeClients(computeSettings);
+      return compute;
+    },
     dns: once(async () => {
       const { dns_v1 } = await import('googleapis/build/src/apis/dns/v1.js');
       return new dns_v1.Dns({ ...(rootUrl ? { rootUrl } : {}), auth: auth ?? (await adc()) });
@@ -103,6 +99,27 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
     }),
   };
 }
+
+/**
+ * The Compute clients. `@google-cloud/compute` is CommonJS, so it can be required on first
+ * use from the synchronous `compute` getter.
+ */
+function computeClients(settings: ComputeSettings): ComputeClients {
+  const sdk = createRequire(import.meta.url)('@google-cloud/compute') as ComputeSdk;
+  return {
+    networks: new sdk.NetworksClient(settings),
+    subnetworks: new sdk.SubnetworksClient(settings),
+    globalAddresses: new sdk.GlobalAddressesClient(settings),
+    globalForwardingRules: new sdk.GlobalForwardingRulesClient(settings),
+    routers: new sdk.RoutersClient(settings),
+    addresses: new sdk.AddressesClient(settings),
+    globalOperations: new sdk.GlobalOperationsClient(settings),
+    regionOperations: new sdk.RegionOperationsClient(settings),
+  };
+}
+
+type ComputeSdk = typeof import('@google-cloud/compute');
+type ComputeSettings = ConstructorParameters<ComputeSdk['NetworksClient']>[0];
 
 function endpointPort(url: URL): number {
   if (url.port !== '') return Number(url.port);

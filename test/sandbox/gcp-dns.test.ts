@@ -185,6 +185,8 @@ describe('DNS server policy and inbound forwarders', () => {
   test('inbound forwarding allocates 10.146.0.3 in the subnet after a delay', async () => {
     setProfile(fx.server, { latency: 'realistic', speed: 100 });
     try {
+      // (Also builds the Compute clients, which are made on first use, before the clock runs.)
+      assert.deepEqual(await forwarders(), [], 'none before the policy');
       const { data: policy } = await dns.policies.create({
         project: PROJECT,
         requestBody: {
