@@ -66,7 +66,11 @@ export async function showCommand(command: Command): Promise<number> {
     const when = new Date(call.at).toISOString();
     const change = call.mutating ? 'write' : 'read ';
     const error = call.error ? ` ${call.error}` : '';
-    emit(`  ${when} ${change} ${call.service}.${call.operation} ${call.status}${error}`);
+    const name = call.operation.startsWith(`${call.service}.`)
+      ? call.operation
+      : `${call.service}.${call.operation}`;
+    const by = call.step ? ` [${call.step}]` : '';
+    emit(`  ${when} ${change} ${name} ${call.status}${error}${by}`);
   }
   return 0;
 }
