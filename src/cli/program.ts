@@ -1,6 +1,6 @@
-import { Command, Option } from 'commander';
 import { FIELDS, type FieldSpec } from '../config/fields.js';
 import { CATALOG, keysFor, STEP_IDS, type StepId, stepInfo } from '../steps/catalog.js';
+import { Command, Option } from './commander.js';
 
 /**
  * The command tree. Building it loads no cloud SDK, prompt library or spinner: each action
