@@ -15,11 +15,11 @@ export interface AwsClientOptions {
   maxAttempts?: number;
 }
 
-/** Credentials handed to a local emulator when the machine has none; never sent to AWS. */
 /** The SDK's credential types, named through the client so no transitive package is imported. */
 type AwsCredentialIdentityProvider = EC2Client['config']['credentials'];
 type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
 
+/** Credentials handed to a local emulator when the machine has none; never sent to AWS. */
 const SANDBOX_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'psc-bridge-sandbox',
   secretAccessKey: 'psc-bridge-sandbox',
@@ -27,21 +27,17 @@ const SANDBOX_CREDENTIALS: AwsCredentialIdentity = {
 
 export async function createEc2(options: AwsClientOptions): Promise<EC2Client> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  const config = baseConfig(options);
-  if (isLoopbackTarget(options, 'EC2')) {
-    const probe = new EC2Client(config);
-    config.credentials = withFallback(probe.config.credentials);
-    probe.destroy();
-  }
-  const client = new EC2Client(config);
-  if (isLoopbackTarget(options, 'EC2')) {
+  const local = isLoopbackTarget(options, 'EC2');
+  const make = (config: BaseConfig) => new EC2Client(config);
+  const client = make(clientConfig(options, local, make));
+  if (local) {
     client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
   }
-  const verbose = options.verbose;
+  const { verbose } = options;
   if (verbose) {
     client.middlewareStack.add(
       (next, context) => (args) => timed(verbose, context.commandName, () => next(args)),
-      { step: 'initialize', name: 'pscBridgeVerboseLog' },
+      VERBOSE_MIDDLEWARE,
     );
   }
   return client;
@@ -49,24 +45,36 @@ export async function createEc2(options: AwsClientOptions): Promise<EC2Client> {
 
 export async function createResolver(options: AwsClientOptions): Promise<Route53ResolverClient> {
   const { Route53ResolverClient } = await import('@aws-sdk/client-route53resolver');
-  const config = baseConfig(options);
-  if (isLoopbackTarget(options, 'ROUTE53RESOLVER')) {
-    const probe = new Route53ResolverClient(config);
-    config.credentials = withFallback(probe.config.credentials);
-    probe.destroy();
-  }
-  const client = new Route53ResolverClient(config);
-  if (isLoopbackTarget(options, 'ROUTE53RESOLVER')) {
+  const local = isLoopbackTarget(options, 'ROUTE53RESOLVER');
+  const make = (config: BaseConfig) => new Route53ResolverClient(config);
+  const client = make(clientConfig(options, local, make));
+  if (local) {
     client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
   }
-  const verbose = options.verbose;
+  const { verbose } = options;
   if (verbose) {
     client.middlewareStack.add(
       (next, context) => (args) => timed(verbose, context.commandName, () => next(args)),
-      { step: 'initialize', name: 'pscBridgeVerboseLog' },
+      VERBOSE_MIDDLEWARE,
     );
   }
   return client;
+}
+
+/**
+ * The configuration a client is built with. Toward a local emulator the default credential
+ * chain still comes first (a configured profile wins), but dummy keys stand in when the
+ * machine has no AWS configuration; `make` builds a throwaway client to read that chain.
+ */
+function clientConfig<
+  C extends { config: { credentials: AwsCredentialIdentityProvider }; destroy(): void },
+>(options: AwsClientOptions, local: boolean, make: (config: BaseConfig) => C): BaseConfig {
+  const config = baseConfig(options);
+  if (!local) return config;
+  const probe = make(config);
+  config.credentials = withFallback(probe.config.credentials);
+  probe.destroy();
+  return config;
 }
 
 interface BaseConfig {
@@ -88,10 +96,6 @@ function baseConfig(options: AwsClientOptions): BaseConfig {
   };
 }
 
-/**
- * True when calls go to a local emulator. Then the default chain still comes first (a
- * configured profile wins) but dummy keys stand in when the machine has no AWS configuration.
- */
 /** Adds the running step's id to a request bound for a local emulator, for its call log. */
 function withStep<T extends { request: unknown }>(args: T): T {
   const step = currentStep.getStore();
@@ -101,7 +105,9 @@ function withStep<T extends { request: unknown }>(args: T): T {
 }
 
 const STEP_MIDDLEWARE = { step: 'build', name: 'pscBridgeStepHeader' } as const;
+const VERBOSE_MIDDLEWARE = { step: 'initialize', name: 'pscBridgeVerboseLog' } as const;
 
+/** True when calls for `service` go to a local emulator. */
 function isLoopbackTarget(options: AwsClientOptions, service: string): boolean {
   const endpoint = effectiveEndpoint(options, service);
   return endpoint !== undefined && isLoopback(endpoint);
