@@ -9,7 +9,7 @@ import type {
   RoutersClient,
   SubnetworksClient,
 } from '@google-cloud/compute';
-import type { OAuth2Client } from 'google-auth-library';
+import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import type { dns_v1 } from 'googleapis/build/src/apis/dns/v1.js';
 import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
 import { CloudError } from '../errors.js';
@@ -57,7 +57,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
  */
 export async function createGcpClients(options: GcpClientOptions): Promise<GcpClients> {
   const endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
-  const auth = endpoint && LOOPBACK.has(endpoint.hostname) ? await sandboxAuth() : undefined;
+  const { auth, computeAuth } = await credentials(endpoint);
   options.verbose?.(`gcp: ${endpoint ? `endpoint ${endpoint.origin}` : 'Google APIs'}`);
 
   const settings = endpoint
@@ -65,11 +65,10 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
         apiEndpoint: endpoint.hostname,
         port: endpointPort(endpoint),
         protocol: endpoint.protocol.replace(':', ''),
-        ...(auth ? { authClient: auth } : {}),
       }
     : {};
   let compute: ComputeClients | undefined;
-  const computeSettings: ComputeSettings = settings;
+  const computeSettings: ComputeSettings = { ...settings, ...computeAuth };
 
   const rootUrl = endpoint ? `${endpoint.origin}/` : undefined;
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
@@ -88,13 +87,13 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
     },
     dns: once(async () => {
       const { dns_v1 } = await import('googleapis/build/src/apis/dns/v1.js');
-      return new dns_v1.Dns({ ...(rootUrl ? { rootUrl } : {}), auth: auth ?? (await adc()) });
+      return new dns_v1.Dns({ ...(rootUrl ? { rootUrl } : {}), auth });
     }),
     serviceUsage: once(async () => {
       const { serviceusage_v1 } = await import('googleapis/build/src/apis/serviceusage/v1.js');
       return new serviceusage_v1.Serviceusage({
         ...(rootUrl ? { rootUrl } : {}),
-        auth: auth ?? (await adc()),
+        auth,
       });
     }),
   };
@@ -120,6 +119,23 @@ function computeClients(settings: ComputeSettings): ComputeClients {
 
 type ComputeSdk = typeof import('@google-cloud/compute');
 type ComputeSettings = ConstructorParameters<ComputeSdk['NetworksClient']>[0];
+
+/**
+ * The credentials for both SDKs: a fixed token for a loopback endpoint (the sandbox), else
+ * Application Default Credentials. google-gax takes an OAuth2 client as `authClient` and a
+ * GoogleAuth as `auth`; googleapis takes either as `auth`.
+ */
+async function credentials(endpoint: URL | undefined): Promise<{
+  auth: GoogleAuth | OAuth2Client;
+  computeAuth: Pick<NonNullable<ComputeSettings>, 'auth' | 'authClient'>;
+}> {
+  if (endpoint && LOOPBACK.has(endpoint.hostname)) {
+    const client = await sandboxAuth();
+    return { auth: client, computeAuth: { authClient: client } };
+  }
+  const auth = await adc();
+  return { auth, computeAuth: { auth } };
+}
 
 function endpointPort(url: URL): number {
   if (url.port !== '') return Number(url.port);
@@ -154,10 +170,31 @@ function stampStep(headers: Headers): Headers {
   return headers;
 }
 
-async function adc() {
+/**
+ * Application Default Credentials, looked up here rather than by the SDKs: google-gax throws a
+ * missing-credentials error from a callback where nothing can catch it (the process dies with
+ * a stack trace), so the clients get an auth whose client already exists, and a missing login
+ * becomes one clear error.
+ */
+async function adc(): Promise<GoogleAuth> {
   const { GoogleAuth } = await import('google-auth-library');
-  return new GoogleAuth({ scopes: SCOPES });
+  const auth = new GoogleAuth({ scopes: SCOPES });
+  try {
+    await auth.getClient(); // cached by `auth`, which both SDKs then reuse
+    return auth;
+  } catch (error) {
+    throw new CloudError(
+      'UNAUTHENTICATED',
+      `no Google credentials: ${error instanceof Error ? error.message : String(error)}`,
+      { cloud: 'gcp', api: 'google-auth-library', transient: false },
+      CREDENTIALS_HINT,
+    );
+  }
 }
+
+const CREDENTIALS_HINT =
+  'Run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS to a ' +
+  'service account key file), then run psc-bridge again.';
 
 // ---------------------------------------------------------------------------------------
 // Errors
@@ -181,6 +218,10 @@ const GRPC_TO_HTTP: Record<number, number> = {
   16: 401,
 };
 
+/** What google-auth-library says when a login is missing, expired or revoked. */
+const CREDENTIAL_TROUBLE =
+  /default credentials|invalid_grant|invalid_rapt|reauth|Could not refresh access token/i;
+
 const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'];
 
 /**
@@ -193,7 +234,11 @@ export function toCloudError(error: unknown, api: string, resource?: string): Cl
   if (error instanceof CloudError) return error;
   const facts = factsOf(error);
   const status = facts.status ?? (facts.grpc === undefined ? undefined : GRPC_TO_HTTP[facts.grpc]);
-  const code = facts.network ? 'UNREACHABLE' : codeFor(status, facts.reason);
+  const code = facts.network
+    ? 'UNREACHABLE'
+    : CREDENTIAL_TROUBLE.test(facts.message)
+      ? 'UNAUTHENTICATED'
+      : codeFor(status, facts.reason);
   const transient =
     facts.network !== undefined ||
     status === 429 ||
@@ -299,7 +344,7 @@ function hintFor(code: string, facts: ErrorFacts): string | undefined {
     case 'API_NOT_ENABLED':
       return 'Enable the API in the project, or wait a few minutes if it was just enabled.';
     case 'UNAUTHENTICATED':
-      return 'Run `gcloud auth application-default login` to set up credentials.';
+      return CREDENTIALS_HINT;
     case 'UNREACHABLE':
       return `The GCP endpoint could not be reached (${facts.network ?? 'network error'}).`;
     default:
