@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { CallRecord, World } from '../../src/sandbox/types.js';
 import { type StepId, stepInfo } from '../../src/steps/catalog.js';
@@ -89,13 +88,21 @@ describe('setup with realistic latency', () => {
     assert.deepEqual(inventory(await worldOf(cwd)), ONE_EACH);
   });
 
-  for (const afterMs of [1500, 3000, 5000]) {
-    test(`SIGINT after ${afterMs} ms exits 130 and a rerun finishes with one of each`, async () => {
+  // Interrupt points are moments the run itself reports (plain progress lines on stderr), not
+  // wall-clock delays, which raced the run on a loaded machine and sometimes came after the end.
+  const points: [string, RegExp][] = [
+    ['the first AWS step starts', /^… create-sg:/m],
+    ['the resolver endpoint is being made', /^… create-resolver-endpoint:/m],
+    ['the PSC endpoint is done and AWS still waits', /^✓ create-psc /m],
+    ['the association is being made', /^… associate:/m],
+  ];
+  for (const [moment, pattern] of points) {
+    test(`SIGINT when ${moment}: exit 130, and a rerun finishes with one of each`, async () => {
       const cwd = await workspace();
-      const { child, done } = spawnCli(['setup', ...ARGS], { cwd, env: REALISTIC });
-      await sleep(afterMs);
-      child.kill('SIGINT');
-      const stopped = await done;
+      const run = spawnCli(['setup', ...ARGS], { cwd, env: REALISTIC });
+      await run.untilStderr(pattern);
+      run.child.kill('SIGINT');
+      const stopped = await run.done;
       assert.equal(stopped.code, 130, stopped.stderr);
       assert.match(stopped.stderr, /Interrupted/);
       const rerun = await runCli(['setup', ...ARGS], { cwd, env: REALISTIC });
@@ -108,10 +115,10 @@ describe('setup with realistic latency', () => {
     const cwd = await workspace();
     const setup = await runCli(['setup', ...ARGS], { cwd, env: REALISTIC });
     assert.equal(setup.code, 0, setup.stderr);
-    const { child, done } = spawnCli(['teardown', ...ARGS], { cwd, env: REALISTIC });
-    await sleep(2500);
-    child.kill('SIGINT');
-    const stopped = await done;
+    const run = spawnCli(['teardown', ...ARGS], { cwd, env: REALISTIC });
+    await run.untilStderr(/^… create-resolver-endpoint: removing/m);
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
     assert.equal(stopped.code, 130, stopped.stderr);
     const resumed = await runCli(['teardown', ...ARGS], { cwd, env: REALISTIC });
     assert.equal(resumed.code, 0, resumed.stderr);

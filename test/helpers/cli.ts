@@ -39,7 +39,7 @@ export function runCli(
 export function spawnCli(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): { child: ChildProcess; done: Promise<CliResult> } {
+): { child: ChildProcess; done: Promise<CliResult>; untilStderr(pattern: RegExp): Promise<void> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -50,8 +50,13 @@ export function spawnCli(
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
+  const waiters: { pattern: RegExp; resolve(): void }[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(stderr))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   const done = new Promise<CliResult>((resolve, reject) => {
@@ -63,5 +68,16 @@ export function spawnCli(
       resolve({ code: code ?? bySignal, stdout, stderr });
     });
   });
-  return { child, done };
+  /** Settles once stderr shows `pattern`; rejects if the child exits first. */
+  const untilStderr = (pattern: RegExp) =>
+    pattern.test(stderr)
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          waiters.push({ pattern, resolve });
+          done.then(
+            (result) => reject(new Error(`exited (${result.code}) before ${pattern}:\n${stderr}`)),
+            reject,
+          );
+        });
+  return { child, done, untilStderr };
 }
