@@ -22,7 +22,8 @@ const MARKS: Record<string, string> = {
 export async function createReporter(settings: OutputSettings): Promise<StepReporter> {
   if (!settings.interactive) return new StepReporter(settings);
   const { default: ora } = await import('ora');
-  const spinner = ora({ stream: process.stderr, isEnabled: true });
+  // ora colours its frames itself, whatever NO_COLOR says: tell it our decision.
+  const spinner = ora({ stream: process.stderr, isEnabled: true, color: settings.color && 'cyan' });
   return new StepReporter(settings, spinner);
 }
 

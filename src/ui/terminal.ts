@@ -5,13 +5,17 @@ export interface OutputSettings {
   verbose: boolean;
   /** False with --no-color, NO_COLOR set, or stderr not a terminal. */
   color: boolean;
-  /** Spinners and live lines only when stderr is a terminal. */
+  /** Spinners and live lines only when stderr is a terminal with a known width. */
   interactive: boolean;
 }
 
 /** Decides colour and liveness from the flags and the environment, once per run. */
 export function outputSettings(flags: { json?: boolean; verbose?: boolean; color?: boolean }) {
-  const interactive = process.stderr.isTTY === true && process.env.CI === undefined;
+  // A terminal that reports no width (a pty whose size was never set, as under `script` with
+  // no terminal around it) gets plain lines: ora divides by the width to know how many lines
+  // to clear, and with 0 it would clear forever.
+  const width = process.stderr.columns ?? 0;
+  const interactive = process.stderr.isTTY === true && process.env.CI === undefined && width > 0;
   const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const settings: OutputSettings = {
     json: flags.json === true,
