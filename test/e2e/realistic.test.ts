@@ -90,18 +90,18 @@ describe('setup with realistic latency', () => {
 
   // Interrupt points are moments the run itself reports (plain progress lines on stderr), not
   // wall-clock delays, which raced the run on a loaded machine and sometimes came after the end.
-  const points: [string, RegExp][] = [
-    ['the first AWS step starts', /^… create-sg:/m],
-    ['the resolver endpoint is being made', /^… create-resolver-endpoint:/m],
-    ['the PSC endpoint is done and AWS still waits', /^✓ create-psc /m],
-    ['the association is being made', /^… associate:/m],
+  const points: [string, RegExp, NodeJS.Signals][] = [
+    ['the first AWS step starts', /^… create-sg:/m, 'SIGINT'],
+    ['the resolver endpoint is being made', /^… create-resolver-endpoint:/m, 'SIGINT'],
+    ['the PSC endpoint is done and AWS still waits', /^✓ create-psc /m, 'SIGTERM'],
+    ['the association is being made', /^… associate:/m, 'SIGINT'],
   ];
-  for (const [moment, pattern] of points) {
-    test(`SIGINT when ${moment}: exit 130, and a rerun finishes with one of each`, async () => {
+  for (const [moment, pattern, signal] of points) {
+    test(`${signal} when ${moment}: exit 130, and a rerun finishes with one of each`, async () => {
       const cwd = await workspace();
       const run = spawnCli(['setup', ...ARGS], { cwd, env: REALISTIC });
       await run.untilStderr(pattern);
-      run.child.kill('SIGINT');
+      run.child.kill(signal);
       const stopped = await run.done;
       assert.equal(stopped.code, 130, stopped.stderr);
       assert.match(stopped.stderr, /Interrupted/);
