@@ -22,7 +22,8 @@ function isLoopbackHost(host) {
 
 function refuse(kind, host, port) {
   const where = port === undefined ? String(host) : `${host}:${port}`;
-  const line = `${kind} to ${where} refused in pid ${process.pid} (${process.argv.slice(1).join(' ')})`;
+  const command = process.argv.slice(1).join(' ');
+  const line = `${kind} to ${where} refused in pid ${process.pid} (${command})`;
   const log = process.env.PSC_BRIDGE_NET_GUARD_LOG; // read late: a test may point it elsewhere
   if (log) appendFileSync(log, `${line}\n`);
   const error = new Error(`net-guard: ${line}; tests may only reach 127.0.0.1`);
