@@ -54,7 +54,7 @@ describe('what a command loads', () => {
     });
   }
 
-  test('enable-apis loads one googleapis module: not Compute, AWS or the whole package', async () => {
+  test('enable-apis loads one googleapis module, not Compute, AWS or all of it', async () => {
     const loaded = await packagesLoadedBy([
       'enable-apis',
       '--sandbox',
