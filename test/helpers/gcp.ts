@@ -85,3 +85,17 @@ export async function eventually<T>(
     await sleep(10);
   }
 }
+
+/**
+ * The arguments of a `gcloud` line as `plan` prints it, as a shell would split it (a trailing
+ * `# comment` dropped). Only plain words are handled: a line that needs quoting fails here.
+ */
+export function gcloudArgs(line: string): string[] {
+  const words = line
+    .replace(/\s+#.*$/, '')
+    .trim()
+    .split(/\s+/);
+  assert.equal(words.shift(), 'gcloud', `not a gcloud line: ${line}`);
+  for (const word of words) assert.doesNotMatch(word, /['"\\$`]/, `needs a shell: ${line}`);
+  return words;
+}

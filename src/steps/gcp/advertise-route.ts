@@ -77,30 +77,29 @@ export const step: CloudStep = {
   },
 
   commands(config, direction) {
-    const router = shown(config, 'gcpRouter');
-    const region = `--region=${shown(config, 'gcpRegion')}`;
-    const range = `${shown(config, 'pscIp')}/32`;
-    if (direction === 'destroy') {
-      return [
-        gcloud(
-          config,
-          'compute routers update',
-          router,
-          region,
-          `--remove-advertisement-ranges=${range}`,
-        ),
-      ];
-    }
-    return [
+    const update = (...flags: string[]) =>
       gcloud(
         config,
         'compute routers update',
-        router,
-        region,
-        '--advertisement-mode=custom',
-        '--set-advertisement-groups=all_subnets',
-        `--add-advertisement-ranges=${range}`,
-      ),
+        shown(config, 'gcpRouter'),
+        `--region=${shown(config, 'gcpRegion')}`,
+        ...flags,
+      );
+    const range = `${shown(config, 'pscIp')}/32`;
+    // gcloud refuses --add/--remove-advertisement-* next to --advertisement-mode or
+    // --set-advertisement-*, and the incremental flags refuse a DEFAULT-mode router: switching
+    // the mode is a command of its own, run only when the router is (or was) DEFAULT.
+    if (direction === 'destroy') {
+      return [
+        update(`--remove-advertisement-ranges=${range}`),
+        `${update('--advertisement-mode=default')}  ` +
+          '# only if it was DEFAULT before psc-bridge and advertises nothing else now',
+      ];
+    }
+    return [
+      `${update('--advertisement-mode=custom', '--set-advertisement-groups=all_subnets')}  ` +
+        '# only while the router advertises in DEFAULT mode',
+      update(`--add-advertisement-ranges=${range}`),
     ];
   },
 };
