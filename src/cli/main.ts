@@ -7,6 +7,12 @@ import { buildProgram } from './program.js';
  * or runtime failure, 2 usage or validation error, 130 interrupted.
  */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`psc-bridge plan | head`) closes the pipe: that is the reader's
+  // choice, not a failure, so stop quietly rather than die on EPIPE with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const { version } = JSON.parse(
     readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
   ) as { version: string };

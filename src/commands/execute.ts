@@ -1,5 +1,6 @@
 import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
+import { inspectSteps } from '../engine/inspect.js';
 import { type RunResult, runSteps } from '../engine/run.js';
 import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
 import type { State } from '../state/schema.js';
@@ -13,6 +14,7 @@ import { cloudDiscoverer } from './discover.js';
 import { type Environment, openEnvironment } from './environment.js';
 import { prepare } from './prepare.js';
 import type { Session } from './session.js';
+import type { Live } from './summaries.js';
 
 export interface ExecuteRequest {
   session: Session;
@@ -22,8 +24,11 @@ export interface ExecuteRequest {
   confirm?: string;
   /** Checks on the recorded state before the run (e.g. a single step's needs). */
   precheck?: (state: State | undefined) => void;
-  /** Lines shown above the confirmation question. */
-  preview?: (config: PartialConfig, before: State | undefined) => string[];
+  /**
+   * Lines shown above the confirmation question, on a terminal only. `live` holds what the
+   * steps found when they looked just before: what the run will create, adopt or change.
+   */
+  preview?: (config: PartialConfig, before: State | undefined, live: Live) => string[];
   /** Result lines printed on stdout after a successful run (not with --json). */
   summary?: (after: Readonly<State>) => string[];
 }
@@ -44,8 +49,17 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   const { resolved, before } = await prepare(session, ids, discover);
   request.precheck?.(before);
   const steps = await loadSteps(ids);
+  const services = environment.services(resolved.config, say);
   if (request.preview && session.canPrompt) {
-    for (const line of request.preview(resolved.config, before)) say(line);
+    // Only when someone is asked: a run under --yes or without a terminal reads nothing twice.
+    const outcomes = await inspectSteps(steps, {
+      state: before,
+      config: resolved.config,
+      services,
+      signal: new AbortController().signal,
+    });
+    const live = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+    for (const line of request.preview(resolved.config, before, live)) say(line);
   }
   const confirmed = request.confirm
     ? await confirmOrAbort(session, request.confirm, direction)
@@ -69,7 +83,7 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
       direction,
       store,
       config: resolved.config,
-      services: environment.services(resolved.config, say),
+      services,
       reporter,
       signal: stop.signal,
       assumeYes: confirmed,

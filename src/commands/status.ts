@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { messageOf } from '../errors.js';
 import { emptyRecord } from '../state/schema.js';
 import { CATALOG } from '../steps/catalog.js';
+import { formatDifference } from '../steps/shared.js';
 import { emit, emitJson, paint, paintResults, say } from '../ui/terminal.js';
 import { lookAtEverything } from './inspect-all.js';
 import { sessionOf } from './session.js';
@@ -44,7 +45,7 @@ export async function statusCommand(command: Command): Promise<number> {
         `${(row.owned ?? '-').padEnd(8)} ${r.dim(ids)}`,
     );
     for (const d of row.differences ?? []) {
-      emit(r.yellow(`    ${d.field}: expected ${d.expected}, found ${d.actual}`));
+      emit(r.yellow(`    ${formatDifference(d)}`));
     }
     if (row.liveError) emit(r.red(`    ${row.liveError}`));
   }

@@ -10,6 +10,6 @@ export async function teardownCommand(command: Command): Promise<number> {
     ids: STEP_IDS,
     direction: 'destroy',
     confirm: 'Delete what psc-bridge created in both clouds? Adopted resources are left alone.',
-    preview: (_config, before) => teardownPreview(before),
+    preview: (_config, before, live) => teardownPreview(before, live),
   });
 }

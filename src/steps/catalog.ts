@@ -31,8 +31,11 @@ export interface StepInfo {
   reads: readonly ConfigKey[];
   /** Longer text for the subcommand's `--help`. */
   summary: string;
-  /** True when teardown leaves what the step did in place (enabled APIs). */
-  keptOnTeardown?: true;
+  /**
+   * What teardown does when it does not simply delete: `keeps` what the step did (enabled
+   * APIs), or `restores` a shared resource to how it was (the router's advertisements).
+   */
+  teardown?: 'keeps' | 'restores';
 }
 
 const GCP_BASE: readonly ConfigKey[] = ['gcpProject'];
@@ -46,6 +49,7 @@ export const CATALOG: readonly StepInfo[] = [
     title: 'Enable the Service Directory and Cloud DNS APIs',
     needs: [],
     reads: GCP_BASE,
+    teardown: 'keeps',
     summary:
       'Enables servicedirectory.googleapis.com and dns.googleapis.com and checks that ' +
       'compute.googleapis.com is on.',
@@ -66,6 +70,7 @@ export const CATALOG: readonly StepInfo[] = [
     title: 'Advertise the endpoint /32 over the VPN',
     needs: ['create-psc'],
     reads: [...GCP_NET, 'gcpRouter', 'pscIp'],
+    teardown: 'restores',
     summary:
       'Adds the PSC /32 to the Cloud Router custom advertisements, keeping every range ' +
       'and group already advertised.',

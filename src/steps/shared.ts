@@ -10,13 +10,18 @@ export const MANAGED_BY = { Key: 'managed-by', Value: 'psc-bridge' } as const;
  * refuse, show each difference, say how to get past it. Never overwritten silently.
  */
 export function conflict(resource: string, differences: Difference[], hint: string): UserError {
-  const lines = differences.map((d) => `  ${d.field}: expected ${d.expected}, found ${d.actual}`);
+  const lines = differences.map((d) => `  ${formatDifference(d)}`);
   return new UserError(
     'CONFLICT',
     `${resource} already exists and differs from what psc-bridge would create:\n` +
       lines.join('\n'),
     hint,
   );
+}
+
+/** One difference as people read it: `field: expected X, found Y`. */
+export function formatDifference(d: Difference): string {
+  return `${d.field}: expected ${d.expected}, found ${d.actual}`;
 }
 
 /** Lists the fields where `actual` is not `expected` (compared as display strings). */

@@ -54,6 +54,12 @@ export interface Inspection {
   resources: Record<string, string>;
   /** For `drifted`: what is not as psc-bridge wants it. */
   differences: Difference[];
+  /**
+   * Changes `apply` would make to something psc-bridge did not create, which it makes only
+   * with the user's yes (`--yes` or the confirmation), e.g. turning on inbound forwarding in
+   * an existing DNS policy. Each is a sentence naming the resource.
+   */
+  consent?: string[];
 }
 
 export type ApplyAction = 'created' | 'adopted' | 'updated' | 'unchanged';

@@ -3,8 +3,8 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { CallRecord, World } from '../../src/sandbox/types.js';
-import { type StepId, stepInfo } from '../../src/steps/catalog.js';
+import type { World } from '../../src/sandbox/types.js';
+import { gcpStepsDuring } from '../helpers/calls.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -22,17 +22,6 @@ async function worldOf(cwd: string): Promise<World> {
   return JSON.parse(
     await readFile(join(cwd, '.psc-bridge-sandbox', 'world.json'), 'utf8'),
   ) as World;
-}
-
-/** From the first to the last call a step made, by the sandbox's clock. */
-function spans(calls: CallRecord[]): Map<string, [number, number]> {
-  const out = new Map<string, [number, number]>();
-  for (const call of calls) {
-    if (!call.step) continue;
-    const [start, end] = out.get(call.step) ?? [call.at, call.at];
-    out.set(call.step, [Math.min(start, call.at), Math.max(end, call.at)]);
-  }
-  return out;
 }
 
 /** Counts of what setup makes, each of which must exist exactly once. */
@@ -74,13 +63,7 @@ describe('setup with realistic latency', () => {
     const cwd = await workspace();
     const result = await runCli(['setup', ...ARGS, '--json'], { cwd, env: REALISTIC });
     assert.equal(result.code, 0, result.stderr);
-    const byStep = spans((await worldOf(cwd)).calls);
-    const endpoint = byStep.get('create-resolver-endpoint');
-    assert.ok(endpoint, 'the resolver endpoint step made calls');
-    const overlapping = [...byStep]
-      .filter(([id]) => stepInfo(id as StepId).cloud === 'gcp')
-      .filter(([, [start, end]]) => start < endpoint[1] && end > endpoint[0])
-      .map(([id]) => id);
+    const overlapping = gcpStepsDuring((await worldOf(cwd)).calls, 'create-resolver-endpoint');
     assert.ok(
       overlapping.length > 0,
       'some GCP step ran while the resolver endpoint was being made',
