@@ -18,6 +18,10 @@ export interface AwsClientOptions {
 /** The SDK's credential types, named through the client so no transitive package is imported. */
 type AwsCredentialIdentityProvider = EC2Client['config']['credentials'];
 type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
+/** The SDK's retry strategy types, named the same way. */
+type RetryStrategy = Awaited<ReturnType<EC2Client['config']['retryStrategy']>>;
+type RetryStrategyV2 = Extract<RetryStrategy, { refreshRetryTokenForRetry: unknown }>;
+type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1];
 
 /** Credentials handed to a local emulator when the machine has none; never sent to AWS. */
 const SANDBOX_CREDENTIALS: AwsCredentialIdentity = {
@@ -29,7 +33,7 @@ export async function createEc2(options: AwsClientOptions): Promise<EC2Client> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
   const local = isLoopbackTarget(options, 'EC2');
   const make = (config: BaseConfig) => new EC2Client(config);
-  const client = make(clientConfig(options, local, make));
+  const client = make(await clientConfig(options, local, make));
   if (local) {
     client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
   }
@@ -47,7 +51,7 @@ export async function createResolver(options: AwsClientOptions): Promise<Route53
   const { Route53ResolverClient } = await import('@aws-sdk/client-route53resolver');
   const local = isLoopbackTarget(options, 'ROUTE53RESOLVER');
   const make = (config: BaseConfig) => new Route53ResolverClient(config);
-  const client = make(clientConfig(options, local, make));
+  const client = make(await clientConfig(options, local, make));
   if (local) {
     client.middlewareStack.add((next) => (args) => next(withStep(args)), STEP_MIDDLEWARE);
   }
@@ -62,19 +66,48 @@ export async function createResolver(options: AwsClientOptions): Promise<Route53
 }
 
 /**
- * The configuration a client is built with. Toward a local emulator the default credential
- * chain still comes first (a configured profile wins), but dummy keys stand in when the
- * machine has no AWS configuration; `make` builds a throwaway client to read that chain.
+ * The configuration a client is built with. `make` builds a throwaway client first, to read
+ * the SDK's own defaults: its standard retry strategy, which the real client gets wrapped
+ * (see `retryingInternalErrors`), and its credential chain. Toward a local emulator that chain
+ * still comes first (a configured profile wins), but dummy keys stand in when the machine has
+ * no AWS configuration.
  */
-function clientConfig<
-  C extends { config: { credentials: AwsCredentialIdentityProvider }; destroy(): void },
->(options: AwsClientOptions, local: boolean, make: (config: BaseConfig) => C): BaseConfig {
+async function clientConfig<
+  C extends {
+    config: {
+      credentials: AwsCredentialIdentityProvider;
+      retryStrategy: () => Promise<RetryStrategy>;
+    };
+    destroy(): void;
+  },
+>(options: AwsClientOptions, local: boolean, make: (config: BaseConfig) => C): Promise<BaseConfig> {
   const config = baseConfig(options);
-  if (!local) return config;
   const probe = make(config);
-  config.credentials = withFallback(probe.config.credentials);
-  probe.destroy();
+  try {
+    config.retryStrategy = retryingInternalErrors(await probe.config.retryStrategy());
+    if (local) config.credentials = withFallback(probe.config.credentials);
+  } finally {
+    probe.destroy();
+  }
   return config;
+}
+
+/**
+ * The SDK's standard retry, also retrying Route 53 Resolver's `[RSLVR-00201] Internal Service
+ * Error`. AWS answers it with HTTP 400 and no retryable trait, so the standard strategy takes
+ * it for the caller's fault and gives up, though the service means "try again". Reclassified
+ * as transient, it gets the same attempts, backoff and retry quota as a 5xx.
+ */
+function retryingInternalErrors(standard: RetryStrategy): RetryStrategy {
+  if (!('refreshRetryTokenForRetry' in standard)) return standard;
+  const reclassified = (info: RetryErrorInfo): RetryErrorInfo =>
+    isInternalServiceError(info.error) ? { ...info, errorType: 'TRANSIENT' } : info;
+  return {
+    acquireInitialRetryToken: (scope) => standard.acquireInitialRetryToken(scope),
+    refreshRetryTokenForRetry: (token, info) =>
+      standard.refreshRetryTokenForRetry(token, reclassified(info)),
+    recordSuccess: (token) => standard.recordSuccess(token),
+  };
 }
 
 interface BaseConfig {
@@ -83,6 +116,7 @@ interface BaseConfig {
   endpoint?: string;
   retryMode: string;
   maxAttempts: number;
+  retryStrategy?: RetryStrategy;
   credentials?: AwsCredentialIdentityProvider;
 }
 
@@ -171,6 +205,15 @@ function shape(error: unknown): SdkErrorShape {
   return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
 }
 
+/** Route 53 Resolver's `InternalServiceErrorException` ([RSLVR-00201]): transient. */
+function isInternalServiceError(error: unknown): boolean {
+  const { message } = shape(error);
+  return (
+    errorName(error) === 'InternalServiceErrorException' ||
+    (typeof message === 'string' && message.includes('RSLVR-00201'))
+  );
+}
+
 function errorName(error: unknown): string {
   const { name, code } = shape(error);
   if (typeof name === 'string' && name !== 'Error') return name;
@@ -219,7 +262,7 @@ export function toCloudError(error: unknown, api: string, resource?: string): Cl
     TRANSIENT_NAMES.has(code) ||
     (status !== undefined && status >= 500) ||
     status === 429 ||
-    message.includes('RSLVR-00201');
+    isInternalServiceError(error);
   const hint = CREDENTIAL_NAMES.has(code)
     ? 'Check the AWS credentials: run `aws sts get-caller-identity` (with --profile if you ' +
       'use one) or pass --aws-profile.'

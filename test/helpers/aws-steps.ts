@@ -4,8 +4,12 @@ import { type CloudServices, cloudServices } from '../../src/cloud/clients.js';
 import type { PartialConfig } from '../../src/config/fields.js';
 import { type Reporter, type RunResult, runSteps, type StepOutcome } from '../../src/engine/run.js';
 import { UserError } from '../../src/errors.js';
+import { ec2Module } from '../../src/sandbox/aws/ec2.js';
+import { resolverError, resolverModule } from '../../src/sandbox/aws/resolver.js';
 import { SEED } from '../../src/sandbox/aws/seed.js';
 import type { AwsRegion } from '../../src/sandbox/aws/world.js';
+import { gcpModules } from '../../src/sandbox/gcp/index.js';
+import type { ServiceModule } from '../../src/sandbox/types.js';
 import { StateStore } from '../../src/state/store.js';
 import type { StepId } from '../../src/steps/catalog.js';
 import { loadSteps } from '../../src/steps/load.js';
@@ -153,4 +157,63 @@ export async function realisticBench(speed: number) {
   const run = (ids: StepId[], direction: 'apply' | 'destroy', progress?: string[]) =>
     runWith(services, bench.config, bench.statePath, ids, direction, progress);
   return { ...made, run };
+}
+
+/**
+ * The sandbox's services, except that Route 53 Resolver's injected fault is always
+ * `[RSLVR-00201] Internal Service Error` (the real module picks it or ThrottlingException at
+ * random), so a test can count on meeting it.
+ */
+export function internalErrorModules(): ServiceModule[] {
+  const resolver: ServiceModule = {
+    ...resolverModule,
+    transientFault: () =>
+      resolverError('InternalServiceErrorException', '[RSLVR-00201] Internal Service Error'),
+  };
+  return [...gcpModules, resolver, ec2Module];
+}
+
+/**
+ * Makes the sandbox fail the first attempt at every call with its injected transient fault:
+ * the fault rate is 1 until a fault has been served, then 0 for the call after it (the
+ * retry), then 1 again. The calls must come one at a time, as in one chain of steps.
+ */
+export function faultEveryFirstAttempt(bench: StepBench): void {
+  bench.sandbox.profile.faults = 1;
+  bench.killOn = (call) => {
+    bench.sandbox.profile.faults = call.injected ? 0 : 1;
+  };
+}
+
+/** What a middleware sees of a client: enough to add and remove one by name. */
+interface Stacked {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: object) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: object) => Promise<unknown>,
+      options: { step: 'deserialize'; name: string },
+    ): void;
+    remove(name: string): boolean;
+  };
+}
+
+/**
+ * Sends every `command` twice and drops the first answer, inside the SDK's retry loop: the
+ * call reached the cloud but its answer was lost, and the retry meets what the first made.
+ * Returns the function that takes the middleware out again.
+ */
+export function loseFirstAnswer(client: Stacked, command: string): () => void {
+  const name = `lostFirstAnswer${command}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command) await next(args);
+      return next(args);
+    },
+    { step: 'deserialize', name },
+  );
+  return () => {
+    client.middlewareStack.remove(name);
+  };
 }
