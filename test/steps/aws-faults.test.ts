@@ -81,6 +81,19 @@ describe('AWS steps with a transient fault on the first attempt at every call', 
     assert.ok(gcpFaults.length > 0 && gcpFaults.every((c) => c.status === 429));
   });
 
+  test('create-sg survives a 429 on its GCP subnet lookup', async () => {
+    const bench = await faultyBench();
+    const mark = bench.mark();
+    faultEveryFirstAttempt(bench);
+    succeeded(await bench.apply(['create-sg']), 'create-sg');
+    const calls = bench.callsSince(mark);
+    assert.deepEqual(answers(calls).slice(0, 2), [
+      'compute.subnetworks.list rateLimitExceeded',
+      'compute.subnetworks.list ok',
+    ]);
+    everyFaultRetried(calls);
+  });
+
   test('an error that is the caller’s own is not retried', async () => {
     const bench = await faultyBench();
     const resolver = await bench.services.resolver();

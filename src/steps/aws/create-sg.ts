@@ -1,8 +1,8 @@
 import type { Filter, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { toCloudError as gcpError } from '../../cloud/gcp.js';
 import type { PartialConfig } from '../../config/fields.js';
 import { CloudError, UserError } from '../../errors.js';
 import { stepInfo } from '../catalog.js';
+import { call as gcpCall } from '../gcp/common.js';
 import type { CloudStep } from '../load.js';
 import { conflict } from '../shared.js';
 import type { ApplyResult, DestroyResult, Difference, Inspection } from '../types.js';
@@ -93,12 +93,10 @@ async function gcpSubnetCidrs(ctx: AwsContext): Promise<string[]> {
   const region = setting(ctx.config, 'gcpRegion');
   const network = setting(ctx.config, 'gcpNetwork');
   const gcp = await ctx.services.gcp();
-  let subnets: { network?: string | null; ipCidrRange?: string | null }[];
-  try {
-    [subnets] = await gcp.compute.subnetworks.list({ project: gcp.projectId, region });
-  } catch (error) {
-    throw gcpError(error, 'compute.subnetworks.list', `${region}`);
-  }
+  // Through the GCP steps' helper: it maps errors, logs with --verbose and retries 429s.
+  const [subnets] = await gcpCall(ctx, 'compute.subnetworks.list', region, () =>
+    gcp.compute.subnetworks.list({ project: gcp.projectId, region }),
+  );
   const cidrs = subnets
     .filter((subnet) => subnet.network?.endsWith(`/networks/${network}`))
     .flatMap((subnet) => (subnet.ipCidrRange ? [subnet.ipCidrRange] : []));
