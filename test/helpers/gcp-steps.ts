@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GcpClients } from '../../src/cloud/gcp.js';
 import type { RunResult, StepOutcome } from '../../src/engine/run.js';
 import { UserError } from '../../src/errors.js';
 import { GCP_SEED, type GcpProject } from '../../src/sandbox/gcp/world.js';
 import type { SandboxOptions } from '../../src/sandbox/server.js';
 import type { StepId } from '../../src/steps/catalog.js';
-import { StepBench } from './steps.js';
+import { type CliResult, runCli } from './cli.js';
+import { nested, StepBench } from './steps.js';
+import { tempDir } from './temp.js';
 
 export const PROJECT = GCP_SEED.projectId;
 export const REGION = GCP_SEED.region;
@@ -59,4 +63,21 @@ export function mutations(bench: StepBench, mark: number): string[] {
 /** The operations served since `mark` that name `operation`. */
 export function served(bench: StepBench, mark: number, operation: string): number {
   return bench.callsSince(mark).filter((call) => call.operation === operation).length;
+}
+
+/**
+ * Runs the built CLI (`plan`, `status`, a step...) against the bench's sandbox, config and
+ * state, as a user pointing psc-bridge at the emulator with endpoint variables would.
+ */
+export async function benchCli(bench: StepBench, args: string[]): Promise<CliResult> {
+  const configPath = join(await tempDir(), 'config.json');
+  await writeFile(configPath, JSON.stringify(nested(bench.config)));
+  return runCli([...args, '--config', configPath, '--state', bench.statePath], {
+    env: {
+      AWS_ENDPOINT_URL: bench.sandbox.url,
+      PSC_BRIDGE_GCP_ENDPOINT: bench.sandbox.url,
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+    },
+  });
 }

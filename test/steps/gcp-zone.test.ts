@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
 import {
+  benchCli,
   gcpBench,
   mutations,
   NETWORK_URL,
@@ -13,6 +14,13 @@ import {
 } from '../helpers/gcp-steps.js';
 
 const RUNBOOK = GCP_SEED.runbook;
+
+interface PlanJson {
+  steps: { id: string; action: string; commands: string[]; error?: string }[];
+}
+interface StatusJson {
+  steps: { id: string; live: string }[];
+}
 const ENDPOINT = `${RUNBOOK.endpointName}.googleapis.com.`;
 
 // Top level, not in before(): the bench registers its cleanup with after() for the file.
@@ -64,6 +72,41 @@ const FOREIGN: Rrset = {
   ttl: 60,
   rrdatas: ['10.9.9.9'],
 };
+
+describe('add-records before the zone exists', () => {
+  test('inspects as absent, so plan lists its lines and status says absent', async () => {
+    const inspected = await bench.inspect('add-records');
+    assert.ok('inspection' in inspected, String('error' in inspected && inspected.error));
+    assert.equal(inspected.inspection.presence, 'absent');
+
+    const plan = await benchCli(bench, ['plan', '--json']);
+    assert.equal(plan.code, 0, plan.stderr);
+    const rows = (JSON.parse(plan.stdout) as PlanJson).steps;
+    const row = rows.find((each) => each.id === 'add-records');
+    assert.equal(row?.action, 'create', plan.stdout);
+    assert.equal(row?.error, undefined);
+    assert.equal(row?.commands.length, 2);
+    assert.match(row?.commands.join('\n') ?? '', /dns record-sets create .*--type=A/);
+
+    const status = await benchCli(bench, ['status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const live = (JSON.parse(status.stdout) as StatusJson).steps.find(
+      (each) => each.id === 'add-records',
+    );
+    assert.equal(live?.live, 'absent', status.stdout);
+  });
+
+  test('apply refuses with a message naming the zone and create-zone', async () => {
+    const mark = bench.mark();
+    const error = refused(
+      await bench.apply(['add-records']),
+      'ZONE_MISSING',
+      /restrictedgoogleapis/,
+    );
+    assert.match(error.hint ?? '', /psc-bridge create-zone/);
+    assert.deepEqual(mutations(bench, mark), []);
+  });
+});
 
 describe('create-zone', () => {
   test('creates the private zone on the network; a rerun only lists zones', async () => {

@@ -39,7 +39,9 @@ export const step: CloudStep = {
 
   async inspect(ctx): Promise<Inspection> {
     const zone = zoneOf(ctx);
-    const verdicts = await judgeAll(ctx, zone);
+    // No zone yet (create-zone has not run): nothing of this step can exist either.
+    const verdicts = await orAbsent(judgeAll(ctx, zone));
+    if (!verdicts) return { presence: 'absent', resources: {}, differences: [] };
     const present = verdicts.filter((each) => each.kind === 'present');
     const differences = verdicts.flatMap(differenceOf);
     const presence =
@@ -53,7 +55,7 @@ export const step: CloudStep = {
 
   async apply(ctx): Promise<ApplyResult> {
     const zone = zoneOf(ctx);
-    const verdicts = await judgeAll(ctx, zone);
+    const verdicts = (await orAbsent(judgeAll(ctx, zone))) ?? refuseMissingZone(ctx, zone);
     refuseConflicts(zone, verdicts);
 
     const earlier = recorded(ctx);
@@ -184,6 +186,16 @@ function differenceOf(verdict: Verdict): Difference[] {
       actual: verdict.found.map(recordText).join('; '),
     },
   ];
+}
+
+function refuseMissingZone(ctx: GcpContext, zone: string): never {
+  throw new UserError(
+    'ZONE_MISSING',
+    `The Cloud DNS zone ${zone} does not exist in project ${project(ctx)}, so the records ` +
+      'have nowhere to go.',
+    'Run `psc-bridge create-zone` first (or pass the zone that serves googleapis.com. with ' +
+      '--dns-zone).',
+  );
 }
 
 function refuseConflicts(zone: string, verdicts: Verdict[]): void {
