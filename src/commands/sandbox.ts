@@ -37,7 +37,9 @@ export async function serveCommand(command: Command): Promise<number> {
 export function environmentLines(url: string): string[] {
   return [
     `export AWS_ENDPOINT_URL=${url}`,
-    'export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=ap-northeast-1',
+    'export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox',
+    // The SDKs read AWS_REGION; the aws CLI v1 (botocore) reads only AWS_DEFAULT_REGION.
+    'export AWS_REGION=ap-northeast-1 AWS_DEFAULT_REGION=ap-northeast-1',
     `export PSC_BRIDGE_GCP_ENDPOINT=${url}`,
     `gcloud config set api_endpoint_overrides/compute ${url}/compute/v1/`,
     `gcloud config set api_endpoint_overrides/dns ${url}/dns/v1/`,

@@ -1,41 +1,42 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SEED } from '../../src/sandbox/aws/seed.js';
-import type { SandboxServer } from '../../src/sandbox/server.js';
 import { RUNBOOK } from '../helpers/aws.js';
 import { findAws } from '../helpers/aws-cli.js';
-import { callsSince, withSandbox } from '../helpers/sandbox.js';
+import { callsSince, type ServedSandbox, serveSandbox } from '../helpers/sandbox.js';
 
 /**
- * The runbook's own `aws` command lines (aws-cli v1 on this machine), run unchanged against the
- * sandbox. The CLI serialises with botocore, so this checks our wire format against a second,
- * independent client.
+ * The runbook's own `aws` command lines (aws-cli v1 on this machine), run unchanged against
+ * `psc-bridge sandbox serve` with only the variables it prints. The CLI serialises with
+ * botocore, so this checks our wire format against a second, independent client.
  */
 const awsBin = findAws();
 const skip = awsBin ? false : 'the aws CLI is not installed; install it to run this contract test';
 
 type Json = Record<string, unknown>;
 
-describe('aws CLI against the sandbox', { skip }, () => {
-  let server: SandboxServer;
+/** What the runbook's `date +'%Y%m%d%H%M%S'` gives, used there as the CreatorRequestId. */
+function runbookTimestamp(): string {
+  return new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+describe('aws CLI against `sandbox serve`', { skip }, () => {
+  let server: ServedSandbox;
   let home: string;
   const run = (args: string[]): Promise<Json> =>
     new Promise((resolve, reject) => {
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: home,
-        AWS_ENDPOINT_URL: server.url,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_DEFAULT_REGION: SEED.region,
+        // Nothing of the machine's own AWS setup: the printed lines must be enough.
         AWS_CONFIG_FILE: join(home, 'config'),
         AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_PAGER: '',
+        ...server.env,
       };
       execFile(
         awsBin ?? 'aws',
@@ -54,19 +55,23 @@ describe('aws CLI against the sandbox', { skip }, () => {
     await assert.rejects(run(args), (error: Error) => error.message.includes(fragment));
   };
 
+  // What the runbook's lines made, for the tests after them.
+  let groupId = '';
+  let endpointId = '';
+  let ruleId = '';
+  let associationId = '';
+
   before(async () => {
-    server = await withSandbox();
-    home = mkdtempSync(join(tmpdir(), 'psc-aws-cli-'));
+    server = await serveSandbox();
+    home = server.cwd;
     writeFileSync(join(home, 'config'), '');
     writeFileSync(join(home, 'credentials'), '');
   });
   after(async () => {
-    await server.close();
-    rmSync(home, { recursive: true, force: true });
+    await server?.close();
   });
 
-  test('the runbook lines, describe/list lines and teardown', { timeout: 120_000 }, async () => {
-    const ts = String(Date.now());
+  test('the runbook lines', { timeout: 120_000 }, async () => {
     const sg = await run([
       'ec2',
       'create-security-group',
@@ -77,8 +82,8 @@ describe('aws CLI against the sandbox', { skip }, () => {
       '--vpc-id',
       SEED.vpcId,
     ]);
-    const groupId = String(sg.GroupId);
-    assert.match(groupId, /^sg-/);
+    groupId = String(sg.GroupId);
+    assert.match(groupId, /^sg-[0-9a-f]{17}$/);
 
     for (const protocol of ['tcp', 'udp']) {
       await run([
@@ -94,6 +99,81 @@ describe('aws CLI against the sandbox', { skip }, () => {
         RUNBOOK.gcpSubnet,
       ]);
     }
+
+    // The runbook passes `date +'%Y%m%d%H%M%S'` to both creates: the same id may well come
+    // back for the endpoint and the rule, which must not clash (they are different kinds).
+    const stamp = runbookTimestamp();
+    const endpoint = await run([
+      'route53resolver',
+      'create-resolver-endpoint',
+      '--creator-request-id',
+      stamp,
+      '--name',
+      RUNBOOK.endpointName,
+      '--security-group-ids',
+      groupId,
+      '--direction',
+      'OUTBOUND',
+      '--ip-addresses',
+      `SubnetId=${SEED.subnetA.id},Ip=${RUNBOOK.ips[0]}`,
+      `SubnetId=${SEED.subnetA.id},Ip=${RUNBOOK.ips[1]}`,
+    ]);
+    const ep = endpoint.ResolverEndpoint as Json;
+    endpointId = String(ep.Id);
+    assert.match(endpointId, /^rslvr-out-[0-9a-f]{17}$/);
+    assert.equal(ep.Status, 'OPERATIONAL');
+    assert.equal(ep.HostVPCId, SEED.vpcId);
+
+    const rule = await run([
+      'route53resolver',
+      'create-resolver-rule',
+      '--creator-request-id',
+      stamp,
+      '--name',
+      RUNBOOK.ruleName,
+      '--rule-type',
+      'FORWARD',
+      '--domain-name',
+      RUNBOOK.domain,
+      '--target-ips',
+      `Ip=${RUNBOOK.forwarderIp},Port=53`,
+      '--resolver-endpoint-id',
+      endpointId,
+    ]);
+    ruleId = String((rule.ResolverRule as Json).Id);
+    assert.match(ruleId, /^rslvr-rr-[0-9a-f]{17}$/);
+    assert.deepEqual((rule.ResolverRule as Json).TargetIps, [
+      { Ip: RUNBOOK.forwarderIp, Port: 53 },
+    ]);
+
+    const association = await run([
+      'route53resolver',
+      'associate-resolver-rule',
+      '--resolver-rule-id',
+      ruleId,
+      '--vpc-id',
+      SEED.vpcId,
+    ]);
+    const associated = association.ResolverRuleAssociation as Json;
+    associationId = String(associated.Id);
+    assert.equal(associated.Status, 'COMPLETE');
+  });
+
+  test('`sandbox show --json` lists what the runbook lines made', async () => {
+    assert.ok(associationId, 'the runbook lines ran');
+    const { resources } = await server.show();
+    const shown = (kind: string) => resources.aws[`regions.${SEED.region}.${kind}`] ?? [];
+    assert.ok(shown('securityGroups').includes(RUNBOOK.sgName), shown('securityGroups').join());
+    // The two DNS ingress rules, and the allow-all egress rule every new group gets.
+    assert.equal(shown(`securityGroups.${RUNBOOK.sgName}.rules`).length, 3);
+    assert.deepEqual(shown('resolverEndpoints'), [RUNBOOK.endpointName]);
+    assert.deepEqual(shown('resolverRules'), [RUNBOOK.ruleName]);
+    assert.deepEqual(shown('ruleAssociations'), [associationId]);
+    assert.equal(shown('networkInterfaces').length, 2, 'the endpoint holds two interfaces');
+  });
+
+  test('describe/list lines, the errors AWS gives, and teardown', async () => {
+    assert.ok(associationId, 'the runbook lines ran');
     await fails(
       [
         'ec2',
@@ -108,6 +188,17 @@ describe('aws CLI against the sandbox', { skip }, () => {
         RUNBOOK.gcpSubnet,
       ],
       'InvalidPermission.Duplicate',
+    );
+    await fails(
+      [
+        'route53resolver',
+        'associate-resolver-rule',
+        '--resolver-rule-id',
+        ruleId,
+        '--vpc-id',
+        SEED.vpcId,
+      ],
+      'RSLVR-00802',
     );
     const described = await run(['ec2', 'describe-security-groups', '--group-ids', groupId]);
     const groups = described.SecurityGroups as { IpPermissions: Json[] }[];
@@ -129,71 +220,16 @@ describe('aws CLI against the sandbox', { skip }, () => {
 
     const endpoint = await run([
       'route53resolver',
-      'create-resolver-endpoint',
-      '--creator-request-id',
-      ts,
-      '--name',
-      RUNBOOK.endpointName,
-      '--security-group-ids',
-      groupId,
-      '--direction',
-      'OUTBOUND',
-      '--ip-addresses',
-      `SubnetId=${SEED.subnetA.id},Ip=${RUNBOOK.ips[0]}`,
-      `SubnetId=${SEED.subnetA.id},Ip=${RUNBOOK.ips[1]}`,
-    ]);
-    const ep = endpoint.ResolverEndpoint as Json;
-    const endpointId = String(ep.Id);
-    assert.equal(ep.Status, 'OPERATIONAL');
-    assert.equal(ep.HostVPCId, SEED.vpcId);
-
-    const rule = await run([
-      'route53resolver',
-      'create-resolver-rule',
-      '--creator-request-id',
-      `${ts}-rule`,
-      '--name',
-      RUNBOOK.ruleName,
-      '--rule-type',
-      'FORWARD',
-      '--domain-name',
-      RUNBOOK.domain,
-      '--target-ips',
-      `Ip=${RUNBOOK.forwarderIp},Port=53`,
+      'get-resolver-endpoint',
       '--resolver-endpoint-id',
       endpointId,
     ]);
-    const ruleId = String((rule.ResolverRule as Json).Id);
-    assert.deepEqual((rule.ResolverRule as Json).TargetIps, [
-      { Ip: RUNBOOK.forwarderIp, Port: 53 },
-    ]);
-
-    const association = await run([
-      'route53resolver',
-      'associate-resolver-rule',
-      '--resolver-rule-id',
-      ruleId,
-      '--vpc-id',
-      SEED.vpcId,
-    ]);
-    assert.equal((association.ResolverRuleAssociation as Json).Status, 'COMPLETE');
-    await fails(
-      [
-        'route53resolver',
-        'associate-resolver-rule',
-        '--resolver-rule-id',
-        ruleId,
-        '--vpc-id',
-        SEED.vpcId,
-      ],
-      'RSLVR-00802',
-    );
-
+    const creatorRequestId = String((endpoint.ResolverEndpoint as Json).CreatorRequestId);
     const listed = await run([
       'route53resolver',
       'list-resolver-endpoints',
       '--filters',
-      `Name=CreatorRequestId,Values=${ts}`,
+      `Name=CreatorRequestId,Values=${creatorRequestId}`,
     ]);
     assert.deepEqual(
       (listed.ResolverEndpoints as Json[]).map((e) => e.Id),
@@ -270,6 +306,7 @@ describe('aws CLI against the sandbox', { skip }, () => {
     assert.equal(region?.resolverRules.length, 0);
     assert.equal(region?.ruleAssociations.length, 0);
     assert.ok(!region?.securityGroups.some((group) => group.id === groupId));
-    assert.ok(callsSince(server).every((call) => call.error !== 'InvalidAction'));
+    const unknown = callsSince(server).filter((call) => call.error === 'InvalidAction');
+    assert.deepEqual(unknown, []);
   });
 });

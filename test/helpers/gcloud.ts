@@ -16,21 +16,32 @@ export const gcloud = findGcloud();
  */
 export function configFile(url: string): string {
   return [
+    baseConfigFile(),
+    '[auth]',
+    'disable_credentials = true',
+    '[api_endpoint_overrides]',
+    `compute = ${url}/compute/v1/`,
+    `dns = ${url}/dns/v1/`,
+    `serviceusage = ${url}/`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A gcloud configuration that points nowhere yet: the sandbox project, and nothing that
+ * phones home. The `gcloud config set` lines `sandbox serve` prints do the rest.
+ */
+export function baseConfigFile(): string {
+  return [
     '[core]',
     `project = ${PROJECT}`,
     'check_gce_metadata = false',
     'disable_usage_reporting = true',
     'disable_prompts = true',
-    '[auth]',
-    'disable_credentials = true',
     '[component_manager]',
     'disable_update_check = true',
     '[survey]',
     'disable_prompts = true',
-    '[api_endpoint_overrides]',
-    `compute = ${url}/compute/v1/`,
-    `dns = ${url}/dns/v1/`,
-    `serviceusage = ${url}/`,
     '',
   ].join('\n');
 }
