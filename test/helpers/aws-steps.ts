@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
 import { type CloudServices, cloudServices } from '../../src/cloud/clients.js';
 import type { PartialConfig } from '../../src/config/fields.js';
 import { type Reporter, type RunResult, runSteps, type StepOutcome } from '../../src/engine/run.js';
@@ -185,34 +187,26 @@ export function faultEveryFirstAttempt(bench: StepBench): void {
   };
 }
 
-/** What a middleware sees of a client: enough to add and remove one by name. */
-interface Stacked {
-  middlewareStack: {
-    add(
-      middleware: (
-        next: (args: object) => Promise<unknown>,
-        context: { commandName?: string },
-      ) => (args: object) => Promise<unknown>,
-      options: { step: 'deserialize'; name: string },
-    ): void;
-    remove(name: string): boolean;
-  };
-}
-
 /**
  * Sends every `command` twice and drops the first answer, inside the SDK's retry loop: the
  * call reached the cloud but its answer was lost, and the retry meets what the first made.
  * Returns the function that takes the middleware out again.
  */
-export function loseFirstAnswer(client: Stacked, command: string): () => void {
+export function loseFirstAnswer(
+  client: EC2Client | Route53ResolverClient,
+  command: string,
+): () => void {
   const name = `lostFirstAnswer${command}`;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
+  const lose =
+    <A, R>(next: (args: A) => Promise<R>, context: { commandName?: string }) =>
+    async (args: A) => {
       if (context.commandName === command) await next(args);
       return next(args);
-    },
-    { step: 'deserialize', name },
-  );
+    };
+  const options = { step: 'deserialize', name } as const;
+  // One call per client type: the two stacks' signatures differ in their input types.
+  if (client instanceof EC2Client) client.middlewareStack.add(lose, options);
+  else client.middlewareStack.add(lose, options);
   return () => {
     client.middlewareStack.remove(name);
   };

@@ -14,6 +14,7 @@ import type { AwsClients } from '../helpers/aws.js';
 import {
   awsBench,
   GCP_SUBNET,
+  loseFirstAnswer,
   mutations,
   outcomeOf,
   refused,
@@ -144,6 +145,68 @@ describe('create-sg', () => {
     assert.equal(outcome.resources.securityGroup, groups[0]?.id);
     assert.deepEqual(rulesOf(groups[0]), DNS_ONLY);
     assert.equal((await bench.state())?.steps['create-sg']?.ownership, 'created');
+  });
+
+  test('a lost CreateSecurityGroup answer: the InvalidGroup.Duplicate retry finds ours', async () => {
+    const { bench } = await awsBench();
+    const restore = loseFirstAnswer(await bench.services.ec2(), 'CreateSecurityGroupCommand');
+    try {
+      const outcome = succeeded(await bench.apply(['create-sg']), 'create-sg');
+      assert.equal(outcome.action, 'created');
+      const creates = bench.world().calls.filter((c) => c.operation === 'CreateSecurityGroup');
+      assert.deepEqual(
+        creates.map((c) => `${c.status} ${c.error ?? ''}`),
+        ['200 ', '400 InvalidGroup.Duplicate'],
+      );
+      const groups = groupNamed(bench);
+      assert.equal(groups.length, 1);
+      assert.deepEqual(rulesOf(groups[0]), DNS_ONLY);
+      const record = (await bench.state())?.steps['create-sg'];
+      assert.equal(record?.resources.securityGroup, groups[0]?.id);
+      assert.equal(record?.ownership, 'created');
+    } finally {
+      restore();
+    }
+  });
+
+  test('InvalidGroup.Duplicate for a group that is not ours still fails', async () => {
+    const { bench, aws } = await awsBench();
+    // Someone makes the same-named group between the step's look and its create call.
+    const ec2 = await bench.services.ec2();
+    ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CreateSecurityGroupCommand') await handMade(aws, 'none');
+        return next(args);
+      },
+      { step: 'initialize', name: 'someoneElseFirst' },
+    );
+    try {
+      const { error } = outcomeOf(await bench.apply(['create-sg']), 'create-sg');
+      assert.ok(error instanceof CloudError, String(error));
+      assert.equal(error.code, 'InvalidGroup.Duplicate');
+      assert.equal(groupNamed(bench).length, 1);
+    } finally {
+      ec2.middlewareStack.remove('someoneElseFirst');
+    }
+  });
+
+  test('a lost AuthorizeSecurityGroupEgress answer: InvalidPermission.Duplicate is done', async () => {
+    const { bench } = await awsBench();
+    const ec2 = await bench.services.ec2();
+    const restore = loseFirstAnswer(ec2, 'AuthorizeSecurityGroupEgressCommand');
+    try {
+      const outcome = succeeded(await bench.apply(['create-sg']), 'create-sg');
+      assert.equal(outcome.action, 'created');
+      const adds = bench
+        .world()
+        .calls.filter((c) => c.operation === 'AuthorizeSecurityGroupEgress');
+      assert.equal(adds[0]?.status, 200);
+      assert.ok(adds.length > 1);
+      assert.ok(adds.slice(1).every((c) => c.error === 'InvalidPermission.Duplicate'));
+      assert.deepEqual(rulesOf(groupNamed(bench)[0]), DNS_ONLY);
+    } finally {
+      restore();
+    }
   });
 
   test('teardown retries a group still in use, then names the interfaces holding it', async () => {

@@ -115,6 +115,11 @@ async function findGroup(ctx: AwsContext): Promise<SecurityGroup | undefined> {
     const byId = await describeGroup(ctx, [{ Name: 'group-id', Values: [recorded] }]);
     if (byId) return byId;
   }
+  return byName(ctx);
+}
+
+/** The group with the configured name in the VPC (names are unique there). */
+function byName(ctx: AwsContext): Promise<SecurityGroup | undefined> {
   return describeGroup(ctx, [
     { Name: 'vpc-id', Values: [setting(ctx.config, 'vpcId')] },
     { Name: 'group-name', Values: [setting(ctx.config, 'securityGroupName')] },
@@ -240,7 +245,12 @@ function result(
 
 async function create(ctx: AwsContext, cidrs: string[]): Promise<ApplyResult> {
   await ctx.token('create');
-  const groupId = await createGroup(ctx);
+  const made = await createGroup(ctx);
+  if (typeof made !== 'string') {
+    const { missing, extra } = compareRules(made, cidrs);
+    return complete(ctx, made, missing, extra);
+  }
+  const groupId = made;
   await ctx.checkpoint({ resources: { securityGroup: groupId } });
   await allowDns(ctx, groupId, wantedRules(cidrs));
   await revokeAllowAll(ctx, groupId, ALLOW_ALL);
@@ -272,26 +282,57 @@ async function complete(
   return result(wasDone ? 'updated' : 'created', 'created', group);
 }
 
-async function createGroup(ctx: AwsContext): Promise<string> {
+/**
+ * Creates the group and returns its id; or, when a first attempt made it but its answer was
+ * lost (the SDK's retry, or a call repeated), returns the group that attempt made.
+ */
+async function createGroup(ctx: AwsContext): Promise<string | SecurityGroup> {
   const { CreateSecurityGroupCommand } = await import('@aws-sdk/client-ec2');
   const ec2 = await ctx.services.ec2();
   const name = setting(ctx.config, 'securityGroupName');
-  const answer = await call('ec2:CreateSecurityGroup', name, () =>
-    ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: name,
-        Description: DESCRIPTION,
-        VpcId: setting(ctx.config, 'vpcId'),
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: ownTags(name) }],
-      }),
-    ),
-  );
-  if (!answer.GroupId) throw new Error('CreateSecurityGroup answered without a GroupId');
-  return answer.GroupId;
+  try {
+    const answer = await call('ec2:CreateSecurityGroup', name, () =>
+      ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: DESCRIPTION,
+          VpcId: setting(ctx.config, 'vpcId'),
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: ownTags(name) }],
+        }),
+      ),
+    );
+    if (!answer.GroupId) throw new Error('CreateSecurityGroup answered without a GroupId');
+    return answer.GroupId;
+  } catch (error) {
+    if (!hasCode(error, 'InvalidGroup.Duplicate')) throw error;
+    // apply looked a moment ago and found no such group. One that is there now with our tag,
+    // while the state holds the token taken before this call, is the one the call made (the
+    // API has no idempotency token, so the tag is the mark). Anyone else's: the error stands.
+    const group = await byName(ctx);
+    if (group?.GroupId && ctx.record.tokens.create !== undefined && hasOwnTag(group.Tags)) {
+      return group;
+    }
+    throw error;
+  }
 }
 
+/**
+ * Adds the DNS rules. `InvalidPermission.Duplicate` means some are there already (a call
+ * whose first attempt went through, its answer lost); the call adds all its rules or none,
+ * so they are then added one at a time, each one already there counting as done.
+ */
 async function allowDns(ctx: AwsContext, groupId: string, rules: Rule[]): Promise<void> {
   if (rules.length === 0) return;
+  try {
+    await authorize(ctx, groupId, rules);
+  } catch (error) {
+    if (!hasCode(error, 'InvalidPermission.Duplicate')) throw error;
+    if (rules.length === 1) return;
+    for (const rule of rules) await allowDns(ctx, groupId, [rule]);
+  }
+}
+
+async function authorize(ctx: AwsContext, groupId: string, rules: Rule[]): Promise<void> {
   const { AuthorizeSecurityGroupEgressCommand } = await import('@aws-sdk/client-ec2');
   const ec2 = await ctx.services.ec2();
   const permissions: IpPermission[] = rules.map((rule) => ({
