@@ -147,7 +147,7 @@ describe('create-sg', () => {
     assert.equal((await bench.state())?.steps['create-sg']?.ownership, 'created');
   });
 
-  test('a lost CreateSecurityGroup answer: the InvalidGroup.Duplicate retry finds ours', async () => {
+  test('a lost CreateSecurityGroup answer: InvalidGroup.Duplicate finds ours', async () => {
     const { bench } = await awsBench();
     const restore = loseFirstAnswer(await bench.services.ec2(), 'CreateSecurityGroupCommand');
     try {
@@ -190,7 +190,7 @@ describe('create-sg', () => {
     }
   });
 
-  test('a lost AuthorizeSecurityGroupEgress answer: InvalidPermission.Duplicate is done', async () => {
+  test('lost AuthorizeSecurityGroupEgress answer: InvalidPermission.Duplicate = done', async () => {
     const { bench } = await awsBench();
     const ec2 = await bench.services.ec2();
     const restore = loseFirstAnswer(ec2, 'AuthorizeSecurityGroupEgressCommand');
