@@ -153,11 +153,16 @@ describe('PSC address and endpoint', () => {
     await rejectsWith(call, map('insert'), 'INVALID_ARGUMENT', /should not be set/);
   });
 
+  const ruleRequestId = '7d0e4b1a-2c3f-4e5d-8a9b-1c2d3e4f5a6b';
+  let ruleOperation = '';
+
   test('the endpoint is created and the address becomes IN_USE', async () => {
     const addressLink = `${computeBase()}/global/addresses/${RUNBOOK.pscAddressName}`;
-    const result = await fx.clients.compute.globalForwardingRules.insert(
-      endpoint(RUNBOOK.endpointName, addressLink),
-    );
+    const result = await fx.clients.compute.globalForwardingRules.insert({
+      ...endpoint(RUNBOOK.endpointName, addressLink),
+      requestId: ruleRequestId,
+    });
+    ruleOperation = operationRef(result).name;
     await settle(fx.clients, result);
     const [rule] = await fx.clients.compute.globalForwardingRules.get({
       project: PROJECT,
@@ -172,6 +177,40 @@ describe('PSC address and endpoint', () => {
     });
     assert.equal(address.status, 'IN_USE');
     assert.deepEqual(address.users, [rule.selfLink]);
+  });
+
+  test('a forwarding rule insert replayed with its requestId is a no-op', async () => {
+    const project = () => fx.server.store.current().gcp.projects[PROJECT];
+    const operations = Object.keys(project()?.operations ?? {}).length;
+    const addressLink = `${computeBase()}/global/addresses/${RUNBOOK.pscAddressName}`;
+    const again = await fx.clients.compute.globalForwardingRules.insert({
+      ...endpoint(RUNBOOK.endpointName, addressLink),
+      requestId: ruleRequestId,
+    });
+    assert.equal(operationRef(again).name, ruleOperation, 'the same operation back');
+    assert.equal(Object.keys(project()?.operations ?? {}).length, operations, 'no new operation');
+    assert.deepEqual(Object.keys(project()?.forwardingRules ?? {}), [RUNBOOK.endpointName]);
+  });
+
+  test('globalForwardingRules.list serves the endpoint, and honours a filter', async () => {
+    const [rules] = await fx.clients.compute.globalForwardingRules.list({ project: PROJECT });
+    assert.deepEqual(
+      rules.map((r) => [r.name, r.IPAddress, r.target, r.network]),
+      [[RUNBOOK.endpointName, RUNBOOK.pscAddress, 'all-apis', networkLink]],
+    );
+    const [named] = await fx.clients.compute.globalForwardingRules.list({
+      project: PROJECT,
+      filter: `name = ${RUNBOOK.endpointName}`,
+    });
+    assert.deepEqual(
+      named.map((r) => r.name),
+      [RUNBOOK.endpointName],
+    );
+    const [none] = await fx.clients.compute.globalForwardingRules.list({
+      project: PROJECT,
+      filter: 'name = someotherrule',
+    });
+    assert.deepEqual(none, []);
   });
 
   test('deleting an address the endpoint uses is 400 resourceInUseByAnotherResource', async () => {
@@ -249,6 +288,40 @@ describe('Cloud Router advertisements', () => {
     assert.deepEqual(after.bgp?.advertisedIpRanges ?? [], []);
   });
 
+  test('a router patch replayed with its requestId returns the same operation, once', async () => {
+    const project = () => fx.server.store.current().gcp.projects[PROJECT];
+    const requestId = '0b6f1d2e-3a4c-4b5d-9e8f-7a6b5c4d3e2f';
+    const patch = () =>
+      fx.clients.compute.routers.patch({
+        ...router,
+        requestId,
+        routerResource: {
+          bgp: {
+            advertiseMode: 'CUSTOM',
+            advertisedGroups: ['ALL_SUBNETS'],
+            advertisedIpRanges: [{ range: `${RUNBOOK.pscAddress}/32` }],
+          },
+        },
+      });
+    const before = Object.keys(project()?.operations ?? {}).length;
+    const first = await patch();
+    await settle(fx.clients, first);
+    const second = await patch();
+    assert.equal(operationRef(second).name, operationRef(first).name);
+    assert.equal(Object.keys(project()?.operations ?? {}).length, before + 1, 'one operation');
+    assert.deepEqual(advertisedRanges(fx.server.store.current().gcp), [
+      GCP_SEED.subnetCidr,
+      `${RUNBOOK.pscAddress}/32`,
+    ]);
+    await settle(
+      fx.clients,
+      await fx.clients.compute.routers.patch({
+        ...router,
+        routerResource: { bgp: { advertiseMode: 'DEFAULT' } },
+      }),
+    );
+  });
+
   test('DEFAULT mode with custom ranges, and a bad range, are 400', async () => {
     const withRanges = fx.clients.compute.routers.patch({
       ...router,
@@ -303,6 +376,55 @@ describe('asynchronous operations (realistic latency, speed 100)', () => {
       address: 'slow',
     });
     assert.equal(reserved.status, 'RESERVED');
+  });
+
+  test('regionOperations.get follows a router patch from PENDING to DONE', async () => {
+    // So slow that it cannot finish by itself during the test: the test finishes it.
+    setProfile(fx.server, { speed: 0.001 });
+    const router = { project: PROJECT, region: REGION, router: ROUTER };
+    const result = await fx.clients.compute.routers.patch({
+      ...router,
+      routerResource: {
+        bgp: { advertiseMode: 'CUSTOM', advertisedIpRanges: [{ range: '10.164.131.1/32' }] },
+      },
+    });
+    setProfile(fx.server, { speed: 100 });
+    const ref = operationRef(result);
+    const get = () =>
+      fx.clients.compute.regionOperations.get({
+        project: PROJECT,
+        region: REGION,
+        operation: ref.name,
+      });
+    const [pending] = await get();
+    assert.equal(pending.status, 'PENDING');
+    assert.equal(pending.operationType, 'patch');
+    assert.equal(pending.region, `${computeBase()}/regions/${REGION}`);
+    assert.equal(pending.targetLink, `${computeBase()}/regions/${REGION}/routers/${ROUTER}`);
+    const [unchanged] = await fx.clients.compute.routers.get(router);
+    assert.equal(unchanged.bgp?.advertiseMode, 'DEFAULT', 'nothing changes before DONE');
+    const asGlobal = fx.clients.compute.globalOperations.get({
+      project: PROJECT,
+      operation: ref.name,
+    });
+    await rejectsWith(asGlobal, map('get'), 'NOT_FOUND');
+
+    const record = fx.server.store.current().gcp.projects[PROJECT]?.operations[ref.name];
+    assert.ok(record);
+    record.startAt = record.doneAt = Date.now();
+    const [done] = await get();
+    assert.equal(done.status, 'DONE');
+    assert.equal(done.progress, 100);
+    assert.ok(done.endTime, 'a finished operation has an end time');
+    const [patched] = await fx.clients.compute.routers.get(router);
+    assert.equal(patched.bgp?.advertiseMode, 'CUSTOM');
+    await settle(
+      fx.clients,
+      await fx.clients.compute.routers.patch({
+        ...router,
+        routerResource: { bgp: { advertiseMode: 'DEFAULT' } },
+      }),
+    );
   });
 
   test('an operation that ends in error makes waitForComputeOperation throw', async () => {
