@@ -81,3 +81,28 @@ export async function benchCli(bench: StepBench, args: string[]): Promise<CliRes
     },
   });
 }
+
+type Method = (...args: never[]) => unknown;
+
+/**
+ * Wraps one method of an SDK object the steps share (the clients are built once per bench),
+ * so a test can change what a real call answered: add a field the sandbox does not model, or
+ * lose an answer after the sandbox served it. Returns the function that puts it back.
+ */
+export function intercept<T extends object, K extends keyof T & string>(
+  target: T,
+  name: K,
+  wrap: (original: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => unknown,
+): () => void {
+  const original = target[name] as Method;
+  const bound = (...args: unknown[]) => Promise.resolve(original.apply(target, args as never[]));
+  Reflect.set(target, name, wrap(bound));
+  return () => {
+    Reflect.set(target, name, original);
+  };
+}
+
+/** What a connection dropped after the request went out looks like to the SDK. */
+export function lostAnswer(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}

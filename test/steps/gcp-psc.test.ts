@@ -43,6 +43,32 @@ async function insertAddress(name: string, address: string) {
   );
 }
 
+async function insertRule(target: string, serviceDirectoryRegion: string) {
+  await settle(
+    clients,
+    await clients.compute.globalForwardingRules.insert({
+      project: PROJECT,
+      forwardingRuleResource: {
+        name: RUNBOOK.endpointName,
+        IPAddress: RUNBOOK.pscAddressName,
+        network: NETWORK_URL,
+        target,
+        serviceDirectoryRegistrations: [{ serviceDirectoryRegion }],
+      },
+    }),
+  );
+}
+
+async function deleteRule() {
+  await settle(
+    clients,
+    await clients.compute.globalForwardingRules.delete({
+      project: PROJECT,
+      forwardingRule: RUNBOOK.endpointName,
+    }),
+  );
+}
+
 async function deleteAddress(name: string) {
   await settle(
     clients,
@@ -188,34 +214,42 @@ describe('create-psc', () => {
 
   test('adopts a whole endpoint made by someone else (ownership adopted, kept)', async () => {
     await insertAddress(RUNBOOK.pscAddressName, RUNBOOK.pscAddress);
-    await settle(
-      clients,
-      await clients.compute.globalForwardingRules.insert({
-        project: PROJECT,
-        forwardingRuleResource: {
-          name: RUNBOOK.endpointName,
-          IPAddress: RUNBOOK.pscAddressName,
-          network: NETWORK_URL,
-          target: 'all-apis',
-          serviceDirectoryRegistrations: [{ serviceDirectoryRegion: REGION }],
-        },
-      }),
-    );
+    await insertRule('all-apis', REGION);
     const outcome = ok(await bench.apply(['create-psc']), 'create-psc');
     assert.equal(outcome.action, 'adopted');
     assert.equal((await bench.state())?.steps['create-psc']?.ownership, 'adopted');
     const down = ok(await bench.destroy(['create-psc']), 'create-psc');
     assert.equal(down.action, 'kept');
     assert.deepEqual(pscCounts(), { addresses: 1, rules: 1 });
-    await settle(
-      clients,
-      await clients.compute.globalForwardingRules.delete({
-        project: PROJECT,
-        forwardingRule: RUNBOOK.endpointName,
-      }),
-    );
+    await deleteRule();
     await deleteAddress(RUNBOOK.pscAddressName);
   });
+
+  const RULES = [
+    { what: 'another target', target: 'vpc-sc', region: REGION, shows: /target: .*vpc-sc/ },
+    {
+      what: 'a Service Directory registration in another region',
+      target: 'all-apis',
+      region: 'us-central1',
+      shows: /serviceDirectoryRegion: expected asia-northeast1, found us-central1/,
+    },
+  ];
+  for (const { what, target, region, shows } of RULES) {
+    test(`refuses a forwarding rule under its name with ${what}, showing both`, async () => {
+      await insertAddress(RUNBOOK.pscAddressName, RUNBOOK.pscAddress);
+      await insertRule(target, region);
+      const inspected = await bench.inspect('create-psc');
+      assert.ok('inspection' in inspected);
+      assert.equal(inspected.inspection.presence, 'drifted');
+      const mark = bench.mark();
+      const error = refused(await bench.apply(['create-psc']), 'CONFLICT', /awsconnpscep/);
+      assert.match(error.message, shows);
+      assert.deepEqual(mutations(bench, mark), []);
+      assert.equal((await bench.state())?.steps['create-psc']?.ownership, undefined);
+      await deleteRule();
+      await deleteAddress(RUNBOOK.pscAddressName);
+    });
+  }
 
   test('refuses an address under its name with another IP, showing both', async () => {
     await insertAddress(RUNBOOK.pscAddressName, '10.164.128.9');

@@ -4,6 +4,7 @@ import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
 import {
   benchCli,
   gcpBench,
+  intercept,
   mutations,
   NETWORK_URL,
   ok,
@@ -195,6 +196,19 @@ describe('add-records', () => {
     await changeRecords(RUNBOOK.zoneName, { deletions: [other] });
   });
 
+  test('refuses an A record with the right address but another TTL, showing both', async () => {
+    const other = { name: ENDPOINT, type: 'A', ttl: 60, rrdatas: [RUNBOOK.pscAddress] };
+    await changeRecords(RUNBOOK.zoneName, { additions: [other] });
+    const inspected = await bench.inspect('add-records');
+    assert.ok('inspection' in inspected);
+    assert.equal(inspected.inspection.presence, 'drifted');
+    const mark = bench.mark();
+    const error = refused(await bench.apply(['add-records']), 'CONFLICT', /expected A 300/);
+    assert.match(error.message, /found A 60 10\.164\.128\.1/);
+    assert.deepEqual(mutations(bench, mark), []);
+    await changeRecords(RUNBOOK.zoneName, { deletions: [other] });
+  });
+
   test('adopts a matching A record, adds only the CNAME, and keeps the A on teardown', async () => {
     const a = { name: ENDPOINT, type: 'A', ttl: 300, rrdatas: [RUNBOOK.pscAddress] };
     await changeRecords(RUNBOOK.zoneName, { additions: [a] });
@@ -236,4 +250,43 @@ describe('an adopted zone under another name', () => {
     assert.deepEqual(records('corp-googleapis'), []);
     await dropZone('corp-googleapis');
   });
+});
+
+describe('a googleapis.com. zone on the network that answers from elsewhere', () => {
+  const KINDS = [
+    {
+      kind: 'forwarding',
+      extra: { forwardingConfig: { targetNameServers: [{ ipv4Address: '10.9.9.9' }] } },
+      shows: /forwardingConfig: expected \(none\), found forwards to 10\.9\.9\.9/,
+    },
+    {
+      kind: 'peering',
+      extra: { peeringConfig: { targetNetwork: { networkUrl: `${NETWORK_URL}-hub` } } },
+      shows: /peeringConfig: expected \(none\), found peers with .*aws-vpn-test-vpc-hub/,
+    },
+  ];
+  for (const { kind, extra, shows } of KINDS) {
+    test(`a ${kind} zone is refused, not adopted, with the difference shown`, async () => {
+      await makeZone('corp-googleapis', 'googleapis.com.');
+      // The sandbox does not model forwarding or peering zones: add the field to its answer.
+      const restore = intercept(dns.managedZones, 'list', (list) => async (...args) => {
+        const answer = (await list(...args)) as { data: { managedZones?: object[] } };
+        const zones = (answer.data.managedZones ?? []).map((zone) => ({ ...zone, ...extra }));
+        return { ...answer, data: { ...answer.data, managedZones: zones } };
+      });
+      try {
+        const inspected = await bench.inspect('create-zone');
+        assert.ok('inspection' in inspected);
+        assert.equal(inspected.inspection.presence, 'drifted');
+        const mark = bench.mark();
+        const error = refused(await bench.apply(['create-zone']), 'CONFLICT', /corp-googleapis/);
+        assert.match(error.message, shows);
+        assert.deepEqual(mutations(bench, mark), []);
+        assert.deepEqual(zones(), ['corp-googleapis']);
+      } finally {
+        restore();
+      }
+      await dropZone('corp-googleapis');
+    });
+  }
 });

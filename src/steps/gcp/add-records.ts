@@ -133,7 +133,7 @@ function dataOf(record: RecordSet | Rrset): string {
 }
 
 function same(a: Rrset, b: Rrset): boolean {
-  return a.name === b.name && a.type === b.type && dataOf(a) === dataOf(b);
+  return a.name === b.name && a.type === b.type && dataOf(a) === dataOf(b) && a.ttl === b.ttl;
 }
 
 /** The records this step added, as the state remembers them (written before the change). */
@@ -169,7 +169,9 @@ async function liveRecords(
 function judge(want: Rrset, atName: RecordSet[]): Verdict {
   const sameType = atName.find((each) => each.type === want.type);
   if (sameType) {
-    if (dataOf(sameType) === dataOf(want)) return { kind: 'present', want, found: sameType };
+    // Another TTL is a difference too: adopting it would leave the record unlike the config.
+    const matches = dataOf(sameType) === dataOf(want) && sameType.ttl === want.ttl;
+    if (matches) return { kind: 'present', want, found: sameType };
     return { kind: 'conflict', want, found: [sameType] };
   }
   const blocking = atName.filter((each) => want.type === 'CNAME' || each.type === 'CNAME');

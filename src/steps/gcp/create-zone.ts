@@ -32,6 +32,12 @@ const DESCRIPTION = 'psc-bridge: googleapis.com. to the Private Service Connect 
 interface Found {
   /** A private googleapis.com. zone that already serves the network, any name. */
   serving?: Zone;
+  /**
+   * A private googleapis.com. zone on the network that forwards, peers or resolves through
+   * Service Directory instead of answering from its own records: psc-bridge's records would
+   * not be served, so it is refused rather than adopted.
+   */
+  rerouting?: Zone;
   /** The zone under the configured name, whatever it is. */
   named?: Zone;
 }
@@ -49,14 +55,24 @@ export const step: CloudStep = {
         differences: [],
       };
     }
-    if (!found.named) return { presence: 'absent', resources: {}, differences: [] };
-    const differences = differencesOf(ctx, found.named);
-    return { presence: 'drifted', resources: { zone: found.named.name ?? '' }, differences };
+    const blocking = found.rerouting ?? found.named;
+    if (!blocking) return { presence: 'absent', resources: {}, differences: [] };
+    const differences = differencesOf(ctx, blocking);
+    return { presence: 'drifted', resources: { zone: blocking.name ?? '' }, differences };
   },
 
   async apply(ctx): Promise<ApplyResult> {
     const found = await findZones(ctx);
     if (found.serving) return existing(ctx, found.serving);
+    if (found.rerouting) {
+      const name = found.rerouting.name ?? '';
+      throw conflict(
+        `The private zone ${name} for ${APEX} on the network`,
+        differencesOf(ctx, found.rerouting),
+        `It sends ${APEX} queries elsewhere, so records added to it would not be answered. ` +
+          'Delete it or unbind it from the network, then run again.',
+      );
+    }
     if (found.named) {
       throw conflict(
         `The Cloud DNS zone ${setting(ctx.config, 'dnsZone')}`,
@@ -110,14 +126,25 @@ export const step: CloudStep = {
 async function findZones(ctx: GcpContext): Promise<Found> {
   const name = setting(ctx.config, 'dnsZone');
   const zones = await listZones(ctx);
-  const serving = zones.filter((zone) => differencesOf(ctx, zone).length === 0);
+  const onNetwork = zones.filter((zone) => placementDifferences(ctx, zone).length === 0);
+  const serving = onNetwork.filter((zone) => routingDifferences(zone).length === 0);
   const preferred = serving.find((zone) => zone.name === name) ?? serving[0];
+  const rerouting = onNetwork.find((zone) => routingDifferences(zone).length > 0);
   const named = zones.find((zone) => zone.name === name);
-  return { ...(preferred ? { serving: preferred } : {}), ...(named ? { named } : {}) };
+  return {
+    ...(preferred ? { serving: preferred } : {}),
+    ...(rerouting ? { rerouting } : {}),
+    ...(named ? { named } : {}),
+  };
 }
 
-/** How a zone differs from a private googleapis.com. zone visible to the network. */
+/** How a zone differs from a private googleapis.com. zone that answers from its records. */
 function differencesOf(ctx: GcpContext, zone: Zone): Difference[] {
+  return [...placementDifferences(ctx, zone), ...routingDifferences(zone)];
+}
+
+/** Name, visibility and network: whether the zone is the network's googleapis.com. zone. */
+function placementDifferences(ctx: GcpContext, zone: Zone): Difference[] {
   const networks = zone.privateVisibilityConfig?.networks ?? [];
   const network = setting(ctx.config, 'gcpNetwork');
   return diff({
@@ -127,6 +154,25 @@ function differencesOf(ctx: GcpContext, zone: Zone): Difference[] {
       network,
       bindsNetwork(ctx, networks) ? network : networks.map((each) => each.networkUrl).join(', '),
     ],
+  });
+}
+
+/** Forwarding, peering and Service Directory zones answer from elsewhere, not their records. */
+function routingDifferences(zone: Zone): Difference[] {
+  const targets = zone.forwardingConfig?.targetNameServers ?? [];
+  const forwarding = zone.forwardingConfig
+    ? `forwards to ${targets.map((each) => each.ipv4Address ?? each.ipv6Address).join(', ')}`
+    : undefined;
+  const peering = zone.peeringConfig
+    ? `peers with ${zone.peeringConfig.targetNetwork?.networkUrl ?? '(no network)'}`
+    : undefined;
+  const directory = zone.serviceDirectoryConfig
+    ? `resolves through ${zone.serviceDirectoryConfig.namespace?.namespaceUrl ?? 'a namespace'}`
+    : undefined;
+  return diff({
+    forwardingConfig: [undefined, forwarding],
+    peeringConfig: [undefined, peering],
+    serviceDirectoryConfig: [undefined, directory],
   });
 }
 

@@ -116,10 +116,16 @@ export function ruleDifferences(ctx: GcpContext, found: Found): Difference[] {
   const rule = found.rule;
   if (!rule) return [];
   const path = networkPath(ctx.config);
+  // The registration region decides where Service Directory lists the endpoint: a rule
+  // registered elsewhere is not the endpoint the config describes.
+  const regions = (rule.serviceDirectoryRegistrations ?? []).map(
+    (each) => each.serviceDirectoryRegion ?? '',
+  );
   return diff({
     IPAddress: [setting(ctx.config, 'pscIp'), rule.IPAddress],
     target: [TARGET, rule.target],
     network: [path, linksTo(rule.network, path) ? path : rule.network],
+    serviceDirectoryRegion: [setting(ctx.config, 'gcpRegion'), regions.join(', ')],
   });
 }
 
