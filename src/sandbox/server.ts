@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STEP_HEADER } from '../util/scope.js';
+import { queryParams } from './aws/ec2.js';
 import { awsModules } from './aws/index.js';
 import { gcpModules } from './gcp/index.js';
 import { DEFAULT_PROFILE, type SandboxProfile, scaleDuration, seededRandom } from './profile.js';
@@ -124,16 +125,7 @@ class Dispatcher {
     const request = await readRequest(req);
     const module = this.modules.find((candidate) => candidate.matches(request));
     if (!module) {
-      send(res, {
-        status: 404,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          error: {
-            code: 404,
-            message: `psc-bridge sandbox does not emulate ${request.method} ${request.path}`,
-          },
-        }),
-      });
+      send(res, await this.exclusive(() => this.unmatched(request)));
       return;
     }
 
@@ -198,7 +190,7 @@ class Dispatcher {
     const call: CallRecord = {
       at: request.arrivedAt,
       service: module.service,
-      operation: op?.operation ?? `unknown ${request.method} ${request.path}`,
+      operation: op?.operation ?? unknownName(request),
       mutating: op?.mutating ?? false,
       status: result.status,
     };
@@ -214,6 +206,37 @@ class Dispatcher {
     return result;
   }
 
+  /**
+   * A request no service module claims: a 404 naming it, logged (service `unknown`) like any
+   * other call so that a client reaching for an API the sandbox lacks shows up in the log.
+   */
+  private async unmatched(request: SandboxRequest): Promise<SandboxResult> {
+    const result: SandboxResult = {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 404,
+          message: `psc-bridge sandbox does not emulate ${request.method} ${request.path}`,
+        },
+      }),
+      error: 'notEmulated',
+    };
+    const call: CallRecord = {
+      at: request.arrivedAt,
+      service: 'unknown',
+      operation: unknownName(request),
+      mutating: false,
+      status: result.status,
+      target: targetOf(request),
+      error: 'notEmulated',
+    };
+    this.store.current().calls.push(call);
+    await this.store.save();
+    this.onServed?.(call);
+    return result;
+  }
+
   async close(server: Server): Promise<void> {
     this.closing = true;
     await new Promise<void>((resolve) => {
@@ -222,6 +245,19 @@ class Dispatcher {
     });
     await this.queue;
   }
+}
+
+/**
+ * How the call log names a request the emulator does not model: by the operation the client
+ * asked for where the protocol names one (the JSON protocols' X-Amz-Target, the EC2 Query
+ * protocol's Action), else by method and path (the REST APIs).
+ */
+function unknownName(request: SandboxRequest): string {
+  const target = request.headers['x-amz-target'];
+  if (target) return `unknown ${target}`;
+  const action = queryParams(request).get('Action');
+  if (action) return `unknown ${action}`;
+  return `unknown ${request.method} ${request.path}`;
 }
 
 function targetOf(request: SandboxRequest): string {

@@ -13,10 +13,13 @@ export interface World {
 
 export type ServiceName = 'serviceusage' | 'compute' | 'dns' | 'ec2' | 'route53resolver';
 
+/** The service a call log entry names: `unknown` for a request no service module claims. */
+export type LoggedService = ServiceName | 'unknown';
+
 export interface CallRecord {
   /** Milliseconds since the epoch when the call arrived. */
   at: number;
-  service: ServiceName;
+  service: LoggedService;
   operation: string;
   mutating: boolean;
   /** HTTP status the emulator answered with. */

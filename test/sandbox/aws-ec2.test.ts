@@ -342,6 +342,7 @@ describe('EC2 emulator, seeded world', () => {
     );
     const [call] = callsSince(server, from);
     assert.equal(call?.service, 'ec2');
+    assert.equal(call?.operation, 'unknown DescribeVpnGateways', 'logged by its Action');
     assert.equal(call?.status, 400);
     assert.equal(call?.error, 'InvalidAction');
   });

@@ -377,6 +377,7 @@ describe('Route 53 Resolver emulator (instant)', () => {
     );
     const [call] = callsSince(server, from);
     assert.equal(call?.service, 'route53resolver');
+    assert.equal(call?.operation, 'unknown Route53Resolver.UpdateResolverEndpoint');
     assert.equal(call?.error, 'UnknownOperationException');
   });
 });

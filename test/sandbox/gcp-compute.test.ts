@@ -467,6 +467,27 @@ describe('call log, unknown operations and faults', () => {
     assert.equal(last?.operation, `unknown GET ${path}`);
   });
 
+  test('a request no emulated API claims is a 404 naming it, and is logged', async () => {
+    const from = callsSince(fx.server).length;
+    const storage = await fetch(`${fx.server.url}/storage/v1/b?project=${PROJECT}`);
+    assert.equal(storage.status, 404);
+    const body = (await storage.json()) as { error: { message: string } };
+    assert.match(body.error.message, /does not emulate GET \/storage\/v1\/b$/);
+    const ssm = await fetch(fx.server.url, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSSM.GetParameter' },
+      body: '{}',
+    });
+    assert.equal(ssm.status, 404);
+    assert.deepEqual(
+      callsSince(fx.server, from).map((c) => [c.service, c.operation, c.status, c.mutating]),
+      [
+        ['unknown', 'unknown GET /storage/v1/b', 404, false],
+        ['unknown', 'unknown AmazonSSM.GetParameter', 404, false],
+      ],
+    );
+  });
+
   test('injected faults reach the SDK as transient errors', async () => {
     setProfile(fx.server, { faults: 1 });
     try {
