@@ -11,6 +11,7 @@ import {
   addVpc,
   awsBench,
   FORWARDER,
+  loseFirstAnswer,
   mutations,
   readyForRule,
   realisticBench,
@@ -103,8 +104,11 @@ describe('create-rule', () => {
     const { bench } = await awsBench();
     await readyForRule(bench);
     assert.equal((await bench.crashDuring('create-rule', 'CreateResolverRule')).killed, true);
-    const token = (await bench.state())?.steps['create-rule']?.tokens.create;
-    assert.ok(token);
+    const crashed = (await bench.state())?.steps['create-rule'];
+    const token = crashed?.tokens.create;
+    assert.ok(token, 'the token reached the state before the call');
+    assert.equal(crashed?.resources.resolverRule, undefined, 'killed before the state write');
+    assert.equal(googleRules(bench).length, 1);
 
     const outcome = succeeded(await bench.apply(['create-rule']), 'create-rule');
     assert.equal(outcome.action, 'created');
@@ -112,6 +116,29 @@ describe('create-rule', () => {
     assert.equal(rules.length, 1);
     assert.equal(rules[0]?.creatorRequestId, token);
     assert.equal((await bench.state())?.steps['create-rule']?.ownership, 'created');
+  });
+
+  test('a lost CreateResolverRule answer: ResourceExistsException finds ours', async () => {
+    const { bench } = await awsBench();
+    await readyForRule(bench);
+    const restore = loseFirstAnswer(await bench.services.resolver(), 'CreateResolverRuleCommand');
+    try {
+      const outcome = succeeded(await bench.apply(['create-rule']), 'create-rule');
+      assert.equal(outcome.action, 'created');
+      const creates = bench.world().calls.filter((c) => c.operation === 'CreateResolverRule');
+      assert.deepEqual(
+        creates.map((c) => `${c.status} ${c.error ?? ''}`),
+        ['200 ', '400 ResourceExistsException'],
+      );
+      const rules = googleRules(bench);
+      assert.equal(rules.length, 1);
+      assert.equal(outcome.resources.resolverRule, rules[0]?.id);
+      const record = (await bench.state())?.steps['create-rule'];
+      assert.equal(rules[0]?.creatorRequestId, record?.tokens.create);
+      assert.equal(record?.ownership, 'created');
+    } finally {
+      restore();
+    }
   });
 
   test('teardown refuses while another VPC still uses the rule, naming it', async () => {
@@ -212,6 +239,9 @@ describe('associate', () => {
     const { bench } = await awsBench();
     const ruleId = await readyToAssociate(bench);
     assert.equal((await bench.crashDuring('associate', 'AssociateResolverRule')).killed, true);
+    const crashed = (await bench.state())?.steps.associate;
+    assert.ok(crashed?.tokens.create, 'the marker reached the state before the call');
+    assert.equal(crashed?.resources.association, undefined, 'killed before the state write');
     assert.equal(associations(bench, ruleId).length, 1);
     const mark = bench.mark();
 
@@ -227,13 +257,7 @@ describe('associate', () => {
     const ruleId = await readyToAssociate(bench);
     // The first attempt reaches AWS but its answer is lost; the retry gets RSLVR-00802.
     const client = await bench.services.resolver();
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'AssociateResolverRuleCommand') await next(args);
-        return next(args);
-      },
-      { step: 'deserialize', name: 'lostFirstAnswer' },
-    );
+    const restore = loseFirstAnswer(client, 'AssociateResolverRuleCommand');
     try {
       const outcome = succeeded(await bench.apply(['associate']), 'associate');
       assert.equal(outcome.action, 'created');
@@ -245,7 +269,7 @@ describe('associate', () => {
       assert.equal(associations(bench, ruleId).length, 1);
       assert.equal(outcome.resources.association, associations(bench, ruleId)[0]?.id);
     } finally {
-      client.middlewareStack.remove('lostFirstAnswer');
+      restore();
     }
   });
 });
