@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CreateResolverEndpointCommand } from '@aws-sdk/client-route53resolver';
+import { cloudServices } from '../../src/cloud/clients.js';
 import { CloudError } from '../../src/errors.js';
 import { SEED } from '../../src/sandbox/aws/seed.js';
 import type { ResolverEndpoint } from '../../src/sandbox/aws/world.js';
 import type { AwsClients } from '../helpers/aws.js';
 import {
   awsBench,
+  loseFirstAnswer,
   mutations,
   outcomeOf,
   realisticBench,
   refused,
   region,
+  runWith,
   succeeded,
 } from '../helpers/aws-steps.js';
 import { RUNBOOK, type StepBench } from '../helpers/steps.js';
@@ -134,6 +137,70 @@ describe('create-resolver-endpoint', () => {
     assert.equal(endpoints.length, 1);
     assert.equal(endpoints[0]?.creatorRequestId, crashed?.tokens.create);
     assert.equal((await bench.state())?.steps['create-resolver-endpoint']?.ownership, 'created');
+  });
+
+  test('a lost CreateResolverEndpoint answer: ResourceExistsException finds ours', async () => {
+    const { bench } = await awsBench();
+    succeeded(await bench.apply(['create-sg']), 'create-sg');
+    const client = await bench.services.resolver();
+    const restore = loseFirstAnswer(client, 'CreateResolverEndpointCommand');
+    try {
+      const outcome = succeeded(
+        await bench.apply(['create-resolver-endpoint']),
+        'create-resolver-endpoint',
+      );
+      assert.equal(outcome.action, 'created');
+      const creates = bench.world().calls.filter((c) => c.operation === 'CreateResolverEndpoint');
+      assert.deepEqual(
+        creates.map((c) => `${c.status} ${c.error ?? ''}`),
+        ['200 ', '400 ResourceExistsException'],
+      );
+      const endpoints = endpointsNamed(bench);
+      assert.equal(endpoints.length, 1);
+      assert.equal(outcome.resources.resolverEndpoint, endpoints[0]?.id);
+      const record = (await bench.state())?.steps['create-resolver-endpoint'];
+      assert.equal(endpoints[0]?.creatorRequestId, record?.tokens.create);
+      assert.equal(record?.ownership, 'created');
+    } finally {
+      restore();
+    }
+  });
+
+  test('ACTION_NEEDED that clears within the grace period ends OPERATIONAL, created', async () => {
+    const { bench } = await awsBench();
+    succeeded(await bench.apply(['create-sg']), 'create-sg');
+    // The sandbox leaves an endpoint in ACTION_NEEDED for good; the test plays the service
+    // recovering: after the step has read ACTION_NEEDED twice, the endpoint turns OPERATIONAL.
+    bench.world().aws.knobs.endpointActionNeeded = true;
+    let stuckReads = 0;
+    bench.killOn = (call) => {
+      const [endpoint] = endpointsNamed(bench);
+      if (call.operation !== 'GetResolverEndpoint' || endpoint?.status !== 'ACTION_NEEDED') return;
+      stuckReads += 1;
+      if (stuckReads < 2) return;
+      endpoint.status = 'OPERATIONAL';
+      endpoint.statusMessage = 'This Resolver Endpoint is operational.';
+    };
+    // Polling at 1/100 of real time: a grace period of 3 s, far longer than two reads.
+    const url = bench.sandbox.url;
+    const services = cloudServices(bench.config, { gcp: url, aws: url }, undefined, 0.01);
+    const progress: string[] = [];
+    const ids = ['create-resolver-endpoint'] as const;
+    const result = await runWith(
+      services,
+      bench.config,
+      bench.statePath,
+      [...ids],
+      'apply',
+      progress,
+    );
+    bench.killOn = undefined;
+
+    const outcome = succeeded(result, 'create-resolver-endpoint');
+    assert.equal(outcome.action, 'created');
+    const statuses = progress.map((line) => line.split(' ')[1]);
+    assert.deepEqual(statuses, ['ACTION_NEEDED', 'ACTION_NEEDED', 'OPERATIONAL']);
+    assert.equal(endpointsNamed(bench)[0]?.status, 'OPERATIONAL');
   });
 
   test('warns when every subnet is in one availability zone', async () => {
