@@ -125,8 +125,12 @@ export const computeModule = gcpModule({
   matches: (req) => req.path.startsWith('/compute/v1/'),
   routes,
   render: classicError,
-  transientFault(op) {
-    if (op.operation === 'compute.routers.patch' || op.operation === 'compute.routers.update') {
+  transientFault(op, env) {
+    // A Cloud Router being changed answers 400 resourceNotReady (transient, per the API's
+    // own advice to retry it) as often as the backend's 503.
+    const router =
+      op.operation === 'compute.routers.patch' || op.operation === 'compute.routers.update';
+    if (router && Number.parseInt(env.hex(1), 16) % 2 === 0) {
       return classicError(new GoogleApiError(400, 'resourceNotReady', 'The resource is not ready'));
     }
     if (op.mutating) {
