@@ -137,6 +137,7 @@ function finish(session: Session, result: RunResult): number {
         action: o.action,
         durationMs: o.durationMs,
         resources: o.resources,
+        ...(o.outputs ? { outputs: o.outputs } : {}),
       })),
       ...(result.failure
         ? {

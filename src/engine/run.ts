@@ -23,6 +23,8 @@ export interface StepOutcome {
   action: OutcomeAction;
   durationMs: number;
   resources: Record<string, string>;
+  /** What the step recorded for others and for the user, e.g. the forwarder IPs. */
+  outputs?: Record<string, unknown>;
   notes: string[];
   error?: unknown;
 }
@@ -185,6 +187,7 @@ async function recordSuccess(
 ): Promise<StepOutcome> {
   const at = new Date().toISOString();
   let resources: Record<string, string> = {};
+  let outputs: Record<string, unknown> | undefined;
   await store.updateStep(step.id, (record) => {
     if (direction === 'apply' && 'ownership' in result) {
       record.status = 'done';
@@ -192,6 +195,7 @@ async function recordSuccess(
       Object.assign(record.resources, result.resources);
       Object.assign(record.outputs, result.outputs);
       resources = { ...record.resources };
+      if (Object.keys(record.outputs).length > 0) outputs = { ...record.outputs };
     } else {
       // Torn down: nothing of this step is left to track.
       for (const key of Object.keys(record)) delete record[key as keyof typeof record];
@@ -203,7 +207,15 @@ async function recordSuccess(
     delete record.error;
   });
   const durationMs = Math.round(performance.now() - began);
-  return { id: step.id, action: result.action, durationMs, resources, notes: result.notes ?? [] };
+  const notes = result.notes ?? [];
+  return {
+    id: step.id,
+    action: result.action,
+    durationMs,
+    resources,
+    notes,
+    ...(outputs ? { outputs } : {}),
+  };
 }
 
 async function recordFailure<S>(
