@@ -106,3 +106,20 @@ export function intercept<T extends object, K extends keyof T & string>(
 export function lostAnswer(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
+
+/**
+ * The next call of `target[name]` reaches the sandbox (which acts on it), then its answer is
+ * lost as on a dropped connection; later calls are untouched. `instead` replaces what that
+ * first call sends.
+ */
+export function loseNextAnswer<T extends object, K extends keyof T & string>(
+  target: T,
+  name: K,
+  instead?: (original: (...args: unknown[]) => Promise<unknown>) => Promise<unknown>,
+): void {
+  const restore = intercept(target, name, (original) => async (...args) => {
+    restore();
+    await (instead ? instead(original) : original(...args));
+    throw lostAnswer();
+  });
+}

@@ -7,6 +7,7 @@ import type { ApplyResult, DestroyResult, Difference, Inspection } from '../type
 import {
   applied,
   call,
+  createOnce,
   type GcpContext,
   gcloud,
   orAbsent,
@@ -224,20 +225,34 @@ function outcome(
 
 async function addRecords(ctx: GcpContext, zone: string, additions: Rrset[]): Promise<void> {
   ctx.progress(`adding ${additions.map(label).join(', ')} to ${zone}`);
-  await change(ctx, zone, { additions });
+  // A retried change answered 409 went through the first time if every addition is there now.
+  const inPlace = async () => {
+    const verdicts = await judgeAll(ctx, zone);
+    const ours = verdicts.filter((each) => additions.some((added) => same(added, each.want)));
+    return ours.length === additions.length && ours.every((each) => each.kind === 'present');
+  };
+  await change(ctx, zone, { additions }, inPlace);
 }
 
-/** One atomic change; waits until Cloud DNS reports it done. */
+/**
+ * One atomic change; waits until Cloud DNS reports it done. With `inPlace`, a retry that
+ * meets 409 asks it whether the first try already made the change.
+ */
 async function change(
   ctx: GcpContext,
   zone: string,
   body: { additions?: Rrset[]; deletions?: Rrset[] },
+  inPlace?: () => Promise<boolean>,
 ): Promise<void> {
   const dns = await dnsOf(ctx);
   const api = 'dns.changes.create';
-  const { data } = await call(ctx, api, zone, () =>
-    dns.changes.create({ project: project(ctx), managedZone: zone, requestBody: body }),
-  );
+  const send = () =>
+    dns.changes.create({ project: project(ctx), managedZone: zone, requestBody: body });
+  const answer = inPlace
+    ? await createOnce(ctx, api, zone, send, inPlace)
+    : await call(ctx, api, zone, send);
+  if (!answer) return;
+  const { data } = answer;
   const changeId = data.id ?? '';
   if (data.status === 'done') return;
   await pollUntil(

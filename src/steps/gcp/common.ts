@@ -92,6 +92,35 @@ export function call<T>(
   });
 }
 
+/**
+ * Sends a create through `call`. Cloud DNS creates carry no idempotency id the way Compute's
+ * `requestId` does, so a retry after an answer lost in transit meets 409 for what the first
+ * try made. Then `isOurs` re-reads: when what exists is what was asked, the create is taken
+ * as done (answering undefined); otherwise, and for a 409 on the first try, the error stands.
+ */
+export async function createOnce<T>(
+  ctx: GcpContext,
+  api: string,
+  resource: string,
+  send: () => Promise<T>,
+  isOurs: () => Promise<boolean>,
+): Promise<T | undefined> {
+  let tries = 0;
+  try {
+    return await call(ctx, api, resource, () => {
+      tries += 1;
+      return send();
+    });
+  } catch (error) {
+    const retried = tries > 1 && error instanceof CloudError && error.code === 'ALREADY_EXISTS';
+    if (retried && (await isOurs())) {
+      ctx.services.trace?.(`gcp ${api} ${resource}: a retry found it made, taken as created`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 /** Like `call`, but a 404 reads as undefined: the resource is absent. */
 export function read<T>(
   ctx: GcpContext,

@@ -7,6 +7,7 @@ import {
   applied,
   call,
   createdByUs,
+  createOnce,
   type GcpContext,
   gcloud,
   networkUrl,
@@ -127,16 +128,27 @@ async function create(ctx: GcpContext): Promise<boolean> {
   await ctx.token(TOKEN);
   await ctx.checkpoint({ resources: { policy: name } });
   ctx.progress(`creating the DNS server policy ${name}`);
-  await call(ctx, 'dns.policies.create', name, () =>
-    dns.policies.create({
-      project: project(ctx),
-      requestBody: {
-        name,
-        description: DESCRIPTION,
-        enableInboundForwarding: true,
-        networks: [{ networkUrl: networkUrl(ctx.config) }],
-      },
-    }),
+  await createOnce(
+    ctx,
+    'dns.policies.create',
+    name,
+    () =>
+      dns.policies.create({
+        project: project(ctx),
+        requestBody: {
+          name,
+          description: DESCRIPTION,
+          enableInboundForwarding: true,
+          networks: [{ networkUrl: networkUrl(ctx.config) }],
+        },
+      }),
+    async () => {
+      const found = await read(ctx, 'dns.policies.get', name, () =>
+        dns.policies.get({ project: project(ctx), policy: name }),
+      );
+      const policy = found?.data;
+      return policy?.enableInboundForwarding === true && bindsNetwork(ctx, policy.networks);
+    },
   );
   return true;
 }

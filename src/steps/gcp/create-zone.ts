@@ -5,8 +5,8 @@ import { conflict, diff } from '../shared.js';
 import type { ApplyResult, DestroyResult, Difference, Inspection } from '../types.js';
 import {
   applied,
-  call,
   createdByUs,
+  createOnce,
   type GcpContext,
   gcloud,
   networkUrl,
@@ -207,17 +207,27 @@ async function create(ctx: GcpContext): Promise<string> {
   await ctx.token(TOKEN);
   await ctx.checkpoint({ resources: { zone: name }, outputs: { zone: name } });
   ctx.progress(`creating the private zone ${name}`);
-  await call(ctx, 'dns.managedZones.create', name, () =>
-    dns.managedZones.create({
-      project: project(ctx),
-      requestBody: {
-        name,
-        dnsName: APEX,
-        description: DESCRIPTION,
-        visibility: 'private',
-        privateVisibilityConfig: { networks: [{ networkUrl: networkUrl(ctx.config) }] },
-      },
-    }),
+  await createOnce(
+    ctx,
+    'dns.managedZones.create',
+    name,
+    () =>
+      dns.managedZones.create({
+        project: project(ctx),
+        requestBody: {
+          name,
+          dnsName: APEX,
+          description: DESCRIPTION,
+          visibility: 'private',
+          privateVisibilityConfig: { networks: [{ networkUrl: networkUrl(ctx.config) }] },
+        },
+      }),
+    async () => {
+      const found = await read(ctx, 'dns.managedZones.get', name, () =>
+        dns.managedZones.get({ project: project(ctx), managedZone: name }),
+      );
+      return found !== undefined && differencesOf(ctx, found.data).length === 0;
+    },
   );
   return name;
 }
