@@ -292,3 +292,41 @@ describe('teardown of the zone', () => {
     assert.equal(deletion?.mutating, true);
   });
 });
+
+describe('faults and operations the emulator does not model', () => {
+  test('injected faults: a write is 503, a read 429, both transient; nothing changes', async () => {
+    setProfile(fx.server, { faults: 1 });
+    try {
+      const create = dns.managedZones.create({
+        project: PROJECT,
+        requestBody: { name: 'faulty', dnsName: 'example.com.', description: '' },
+      });
+      const unavailable = await rejectsWith(create, map('managedZones.create'), 'UNAVAILABLE');
+      assert.equal(unavailable.details.status, 503);
+      assert.equal(unavailable.details.transient, true);
+      const list = dns.policies.list({ project: PROJECT });
+      const limited = await rejectsWith(list, map('policies.list'), 'RATE_LIMITED');
+      assert.equal(limited.details.status, 429);
+      assert.equal(limited.details.transient, true);
+    } finally {
+      setProfile(fx.server, { faults: 0 });
+    }
+    const faulted = callsSince(fx.server).filter((c) => c.service === 'dns' && c.injected);
+    assert.ok(faulted.some((c) => c.operation === 'dns.managedZones.create' && c.status === 503));
+    const { data } = await dns.managedZones.list({ project: PROJECT });
+    assert.deepEqual(data.managedZones, [], 'a faulted create makes no zone');
+  });
+
+  test('a Cloud DNS call the emulator does not model is 501 naming it, and logged', async () => {
+    const path = `/dns/v1/projects/${PROJECT}/responsePolicies`;
+    await assert.rejects(dns.responsePolicies.list({ project: PROJECT }), (error: Error) => {
+      assert.match(error.message, /does not emulate this dns operation: GET .*responsePolicies/);
+      return true;
+    });
+    const last = callsSince(fx.server).at(-1);
+    assert.deepEqual(
+      [last?.service, last?.operation, last?.status],
+      ['dns', `unknown GET ${path}`, 501],
+    );
+  });
+});

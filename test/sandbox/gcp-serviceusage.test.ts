@@ -3,7 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
 import { toCloudError } from '../../src/cloud/gcp.js';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
-import { eventually, type GcpFixture, gcpFixture, PROJECT, rejectsWith } from '../helpers/gcp.js';
+import {
+  eventually,
+  type GcpFixture,
+  gcpFixture,
+  PROJECT,
+  rejectsWith,
+  setProfile,
+} from '../helpers/gcp.js';
 import { callsSince } from '../helpers/sandbox.js';
 
 const NUMBER = GCP_SEED.projectNumber;
@@ -99,6 +106,42 @@ describe('Service Usage', () => {
     assert.match(denied.message, /nope\.example\.com/);
     const missing = usage.operations.get({ name: 'operations/absent' });
     await rejectsWith(missing, map('operations.get'), 'NOT_FOUND');
+  });
+
+  test('injected faults: enable is 503, get is 429, both transient; nothing changes', async () => {
+    setProfile(fx.server, { faults: 1 });
+    try {
+      const enable = usage.services.enable({
+        name: `projects/${PROJECT}/services/bigqueryreservation.googleapis.com`,
+      });
+      const unavailable = await rejectsWith(enable, map('services.enable'), 'UNAVAILABLE');
+      assert.equal(unavailable.details.status, 503);
+      assert.equal(unavailable.details.transient, true);
+      const get = usage.services.get({
+        name: `projects/${PROJECT}/services/bigqueryreservation.googleapis.com`,
+      });
+      const limited = await rejectsWith(get, map('services.get'), 'RATE_LIMITED');
+      assert.equal(limited.details.status, 429);
+      assert.equal(limited.details.transient, true);
+    } finally {
+      setProfile(fx.server, { faults: 0 });
+    }
+    const injected = callsSince(fx.server).filter((c) => c.injected);
+    assert.ok(injected.some((c) => c.operation === 'serviceusage.services.enable'));
+    assert.ok(!(await enabled()).includes('bigqueryreservation.googleapis.com'));
+  });
+
+  test('a Service Usage call the emulator does not model is 501 naming it', async () => {
+    const name = `projects/${PROJECT}/services/dns.googleapis.com`;
+    await assert.rejects(usage.services.disable({ name }), (error: Error) => {
+      assert.match(error.message, /does not emulate this serviceusage operation: POST .*:disable/);
+      return true;
+    });
+    const last = callsSince(fx.server).at(-1);
+    assert.deepEqual(
+      [last?.service, last?.operation, last?.status],
+      ['serviceusage', `unknown POST /v1/${name}:disable`, 501],
+    );
   });
 
   test('the call log names the Service Usage operations', () => {
