@@ -315,6 +315,35 @@ describe('Route 53 Resolver emulator (instant)', () => {
     await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg }));
   });
 
+  test("an endpoint Name outside botocore's pattern is a ValidationException", async () => {
+    // service-2.json: Name is at most 64 of [a-zA-Z0-9-_' ], and not only digits.
+    const sg = await newGroup(aws, 'named');
+    const create = (Name: string) =>
+      aws.resolver.send(
+        new CreateResolverEndpointCommand({
+          CreatorRequestId: token('n'),
+          Name,
+          SecurityGroupIds: [sg],
+          Direction: 'OUTBOUND',
+          IpAddresses: runbookIps(['10.128.1.40', '10.128.1.41']),
+        }),
+      );
+    const pattern = /at 'name' failed to satisfy constraint: .*regular expression pattern/;
+    for (const name of ['bigquery/vpn-endpoint', '20211011091020', 'dns.endpoint']) {
+      await rejectsWith(create(name), 'ValidationException', pattern);
+    }
+    await rejectsWith(create('e'.repeat(65)), 'ValidationException', /less than or equal to 64/);
+    const listed = await aws.resolver.send(new ListResolverEndpointsCommand({}));
+    assert.ok(!listed.ResolverEndpoints?.some((e) => e.SecurityGroupIds?.includes(sg)));
+
+    const ok = await create("bigquery vpn_test-endpoint 'b'");
+    assert.equal(ok.ResolverEndpoint?.Name, "bigquery vpn_test-endpoint 'b'");
+    await aws.resolver.send(
+      new DeleteResolverEndpointCommand({ ResolverEndpointId: ok.ResolverEndpoint?.Id }),
+    );
+    await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg }));
+  });
+
   test('rule validation: FORWARD needs targets and an outbound endpoint', async () => {
     await rejectsWith(
       aws.resolver.send(
