@@ -345,9 +345,13 @@ describe('asynchronous operations (realistic latency, speed 100)', () => {
   after(() => setProfile(fx.server, { latency: 'instant', speed: 1 }));
 
   test('insert is PENDING, wait blocks until DONE, address RESERVING → RESERVED', async () => {
+    // Slow enough that nothing finishes while the states are looked at; then the test sets
+    // the end a moment ahead and the wait must block until it.
+    setProfile(fx.server, { speed: 0.001 });
     const result = await fx.clients.compute.globalAddresses.insert(
       pscAddress('slow', '10.164.129.1'),
     );
+    setProfile(fx.server, { speed: 100 });
     const ref = operationRef(result);
     const [pending] = await fx.clients.compute.globalOperations.get({
       project: PROJECT,
@@ -364,6 +368,10 @@ describe('asynchronous operations (realistic latency, speed 100)', () => {
     const notReady = await rejectsWith(busy, map('delete'), 'NOT_READY');
     assert.equal(notReady.details.transient, true);
 
+    const record = fx.server.store.current().gcp.projects[PROJECT]?.operations[ref.name];
+    assert.ok(record);
+    record.startAt = Date.now();
+    record.doneAt = record.startAt + 50;
     const from = callsSince(fx.server).length;
     const done = await waitForComputeOperation(fx.clients, ref);
     assert.equal(done.status, 'DONE');
