@@ -6,6 +6,8 @@ import type { RunResult, StepOutcome } from '../../src/engine/run.js';
 import { UserError } from '../../src/errors.js';
 import { GCP_SEED, type GcpProject } from '../../src/sandbox/gcp/world.js';
 import type { SandboxOptions } from '../../src/sandbox/server.js';
+import type { StepRecord } from '../../src/state/schema.js';
+import { StateStore } from '../../src/state/store.js';
 import type { StepId } from '../../src/steps/catalog.js';
 import { type CliResult, runCli } from './cli.js';
 import { nested, StepBench } from './steps.js';
@@ -122,4 +124,18 @@ export function loseNextAnswer<T extends object, K extends keyof T & string>(
     await (instead ? instead(original) : original(...args));
     throw lostAnswer();
   });
+}
+
+/** Changes one step's record in the bench's state file, as an earlier run could have left it. */
+export async function editRecord(
+  bench: StepBench,
+  id: StepId,
+  change: (record: StepRecord) => void,
+): Promise<void> {
+  const store = await StateStore.open(bench.statePath, 'cloud');
+  try {
+    await store.updateStep(id, change);
+  } finally {
+    await store.close();
+  }
 }

@@ -58,6 +58,9 @@ test('all six GCP steps apply, rerun without changes, and tear down to the seed'
 });
 
 test('calls refused while a just-enabled API propagates are retried', async () => {
+  // Only an API enable-apis turned on moments ago is waited for: turn Cloud DNS on that way.
+  world(bench).services['dns.googleapis.com'] = { state: 'DISABLED' };
+  ok(await bench.apply(['enable-apis']), 'enable-apis');
   const services = world(bench).services;
   // Cloud DNS is enabled but still propagating: it refuses calls until the sandbox has
   // refused one, and answers from then on (no wall-clock race with a loaded machine).

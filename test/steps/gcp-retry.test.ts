@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { CloudError } from '../../src/errors.js';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
 import {
+  editRecord,
   gcpBench,
   loseNextAnswer,
   NETWORK_URL,
@@ -84,3 +85,31 @@ test('a 409 on the retry for a zone unlike the one asked for is not taken as our
   assert.equal(world(bench).managedZones[RUNBOOK.zoneName]?.dnsName, 'example.com.');
   await dns.managedZones.delete({ project: PROJECT, managedZone: RUNBOOK.zoneName });
 });
+
+// enable-apis records which APIs it turned on and when; only those refusals are waited out.
+const LONG_AGO = new Date(Date.now() - 60 * 60_000).toISOString();
+const EARLIER_RUNS = [
+  { what: 'enabled it an hour ago', outputs: { enabledAt: LONG_AGO } },
+  { what: 'found it already on', outputs: { enabled: ['servicedirectory.googleapis.com'] } },
+];
+for (const { what, outputs } of EARLIER_RUNS) {
+  test(`a disabled API fails at once, naming it, when enable-apis ${what}`, async () => {
+    await editRecord(bench, 'enable-apis', (record) => Object.assign(record.outputs, outputs));
+    const dnsService = world(bench).services['dns.googleapis.com'];
+    world(bench).services['dns.googleapis.com'] = { state: 'DISABLED' };
+    try {
+      const mark = bench.mark();
+      const result = await bench.apply(['create-zone']);
+      assert.equal(result.ok, false);
+      const error = result.failure?.error;
+      assert.ok(error instanceof CloudError, String(error));
+      assert.equal(error.code, 'API_NOT_ENABLED');
+      assert.match(error.message, /dns\.googleapis\.com is not enabled in project/);
+      assert.match(error.hint ?? '', /psc-bridge enable-apis/);
+      const refused = bench.callsSince(mark).filter((c) => c.error === 'accessNotConfigured');
+      assert.equal(refused.length, 1, 'no retry of an API that is off');
+    } finally {
+      if (dnsService) world(bench).services['dns.googleapis.com'] = dnsService;
+    }
+  });
+}

@@ -51,21 +51,78 @@ export function lastSegment(link: string | null | undefined): string {
 }
 
 /**
- * Retries a call that failed for a passing reason: 5xx, rate limits, `resourceNotReady`, and
- * the refusals of an API enabled moments ago (`accessNotConfigured` until it propagates,
- * which the real services say can take a few minutes).
+ * How long after enable-apis turned an API on its refusals are taken for propagation (the
+ * services say "wait a few minutes"); later, or for an API it did not turn on, a refusal
+ * means the API is off and waiting would only delay the error.
  */
-export function retryable(error: unknown): boolean {
-  return isTransient(error) || (error instanceof CloudError && error.code === 'API_NOT_ENABLED');
+export const PROPAGATION_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Retries a call that failed for a passing reason: 5xx, rate limits, `resourceNotReady`, and
+ * the refusals (`accessNotConfigured`) of an API that enable-apis enabled moments ago.
+ */
+export function retryable(ctx: GcpContext, error: unknown): boolean {
+  if (isTransient(error)) return true;
+  return error instanceof CloudError && error.code === 'API_NOT_ENABLED' && propagating(ctx, error);
 }
 
 /** An inspection retries only what is transient; waiting out an API being enabled is for runs. */
 function retryableIn(ctx: GcpContext): (error: unknown) => boolean {
-  return ctx.phase === 'inspect' ? isTransient : retryable;
+  return ctx.phase === 'inspect' ? isTransient : (error) => retryable(ctx, error);
+}
+
+/** When enable-apis (this run or an earlier one) enabled the refused API, and how long ago. */
+function enabledByUs(
+  ctx: GcpContext,
+  error: CloudError,
+): { service: string; at: number } | undefined {
+  const outputs = ctx.outputs('enable-apis');
+  const enabled = Array.isArray(outputs.enabled) ? outputs.enabled.map(String) : [];
+  const at = typeof outputs.enabledAt === 'string' ? Date.parse(outputs.enabledAt) : Number.NaN;
+  const service = refusedService(error);
+  if (Number.isNaN(at) || (service ? !enabled.includes(service) : enabled.length === 0)) {
+    return undefined;
+  }
+  return { service: service ?? enabled.join(', '), at };
+}
+
+function propagating(ctx: GcpContext, error: CloudError): boolean {
+  const enabled = enabledByUs(ctx, error);
+  return enabled !== undefined && Date.now() - enabled.at < PROPAGATION_WINDOW_MS;
+}
+
+/**
+ * The API a refusal is about. The message links its console page (`apis/api/<name>/`); a
+ * Compute call can be refused for another API (a forwarding rule needs Service Directory).
+ */
+export function refusedService(error: CloudError): string | undefined {
+  const linked = /apis\/api\/([a-z0-9.-]+\.googleapis\.com)/.exec(error.message)?.[1];
+  if (linked) return linked;
+  const prefix = error.details.api.split('.')[0];
+  return prefix ? `${prefix}.googleapis.com` : undefined;
+}
+
+/** A refusal for a disabled API, said plainly: which API, and what turns it on. */
+function disabledApi(ctx: GcpContext, error: CloudError): CloudError {
+  const service = refusedService(error) ?? 'an API psc-bridge needs';
+  const project = setting(ctx.config, 'gcpProject');
+  const enabled = enabledByUs(ctx, error);
+  const hint =
+    enabled && propagating(ctx, error)
+      ? `psc-bridge enabled it at ${new Date(enabled.at).toISOString()}; the change can take a ` +
+        'few minutes to reach every Google system. Wait a little and run the same command again.'
+      : `Run \`psc-bridge enable-apis\` (or \`gcloud services enable ${service} ` +
+        `--project=${project}\`), then run again.`;
+  return new CloudError(
+    'API_NOT_ENABLED',
+    `${service} is not enabled in project ${project}, so ${error.details.api} was refused.`,
+    { ...error.details, transient: false },
+    hint,
+  );
 }
 
 /** Makes one GCP call, mapping what the SDK throws and retrying passing failures. */
-export function call<T>(
+export async function call<T>(
   ctx: GcpContext,
   api: string,
   resource: string,
@@ -84,12 +141,19 @@ export function call<T>(
       throw mapped;
     }
   };
-  return retrying(once, {
-    signal: ctx.signal,
-    attempts: 7,
-    delayMs: 2_000 * ctx.services.pollScale,
-    retryable: retryableIn(ctx),
-  });
+  try {
+    return await retrying(once, {
+      signal: ctx.signal,
+      attempts: 7,
+      delayMs: 2_000 * ctx.services.pollScale,
+      retryable: retryableIn(ctx),
+    });
+  } catch (error) {
+    if (error instanceof CloudError && error.code === 'API_NOT_ENABLED') {
+      throw disabledApi(ctx, error);
+    }
+    throw error;
+  }
 }
 
 /**

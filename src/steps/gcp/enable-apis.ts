@@ -44,12 +44,18 @@ export const step: CloudStep = {
     if (missing.length === 0) return alreadyOn(ctx);
 
     await ctx.token(TOKEN);
-    await ctx.checkpoint({ resources: { services: WANTED.join(' ') } });
+    // Recorded before the call too: a run that stops mid-way still tells the next one that
+    // these APIs were just enabled, and their refusals are worth waiting out for a while.
+    await ctx.checkpoint({
+      resources: { services: WANTED.join(' ') },
+      outputs: enabledNow(missing),
+    });
     await enable(ctx, missing);
     return {
       action: 'created',
       ownership: 'created',
       resources: { services: WANTED.join(' ') },
+      outputs: enabledNow(missing),
       notes: [`Enabled ${missing.join(' and ')}.`],
     };
   },
@@ -69,6 +75,14 @@ export const step: CloudStep = {
     return [gcloud(config, 'services enable', ...WANTED)];
   },
 };
+
+/**
+ * What the GCP steps read to tell an API still propagating from one that is off: which APIs
+ * this step enabled, and when (see PROPAGATION_WINDOW_MS in common.ts).
+ */
+function enabledNow(services: string[]): { enabled: string[]; enabledAt: string } {
+  return { enabled: services, enabledAt: new Date().toISOString() };
+}
 
 async function usageOf(ctx: GcpContext): Promise<Usage> {
   return (await ctx.services.gcp()).serviceUsage();
