@@ -183,7 +183,9 @@ describe('record changes', () => {
 
 describe('DNS server policy and inbound forwarders', () => {
   test('inbound forwarding allocates 10.146.0.3 in the subnet after a delay', async () => {
-    setProfile(fx.server, { latency: 'realistic', speed: 100 });
+    // Real durations (seconds), so the addresses cannot appear while the test looks for
+    // their absence; the test then makes them due, standing in for the wait.
+    setProfile(fx.server, { latency: 'realistic', speed: 1 });
     try {
       // (Also builds the Compute clients, which are made on first use, before the clock runs.)
       assert.deepEqual(await forwarders(), [], 'none before the policy');
@@ -198,6 +200,9 @@ describe('DNS server policy and inbound forwarders', () => {
       });
       assert.equal(policy.enableInboundForwarding, true);
       assert.deepEqual(await forwarders(), [], 'not there at once');
+      const record = fx.server.store.current().gcp.projects[PROJECT]?.policies[POLICY];
+      assert.ok(record?.inboundReadyAt, 'the addresses are due later');
+      record.inboundReadyAt = Date.now();
       const addresses = await eventually(async () => {
         const found = await forwarders();
         return found.length > 0 ? found : undefined;

@@ -47,12 +47,20 @@ describe('Service Usage', () => {
   });
 
   test('enable is a long-running operation: not done, then done and ENABLED', async () => {
+    // At real durations (tens of seconds) the API cannot come on while the test checks that
+    // it is still off; the test then makes the operation due.
+    setProfile(fx.server, { speed: 1 });
     const { data: operation } = await usage.services.enable({
       name: `projects/${PROJECT}/services/bigquery.googleapis.com`,
     });
+    setProfile(fx.server, { speed: 100 });
     assert.match(operation.name ?? '', /^operations\//);
     assert.equal(operation.done, false);
     assert.deepEqual(await enabled(), ['compute.googleapis.com']);
+    const project = fx.server.store.current().gcp.projects[PROJECT];
+    const record = project?.serviceOperations[operation.name ?? ''];
+    assert.ok(record, 'the operation is recorded');
+    record.doneAt = Date.now();
 
     const done = await eventually(async () => {
       const { data } = await usage.operations.get({ name: operation.name ?? '' });
