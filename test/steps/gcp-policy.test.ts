@@ -129,3 +129,37 @@ test('a crash right after policies.create leaves one policy, recorded as created
   assert.equal(ok(await bench.destroy(['create-policy']), 'create-policy').action, 'deleted');
   assert.deepEqual(policies(), []);
 });
+
+test('records the forwarders per region when the network has subnets in two regions', async () => {
+  const project = world(bench);
+  const key = 'us-central1/aws-vpn-test-subnet-us';
+  project.subnetworks[key] = {
+    id: '4410000000000000099',
+    name: 'aws-vpn-test-subnet-us',
+    region: 'us-central1',
+    network: GCP_SEED.network,
+    createdAt: Date.now(),
+    ipCidrRange: '10.150.0.0/24',
+    secondaryIpRanges: [],
+    privateIpGoogleAccess: false,
+  };
+  try {
+    ok(await bench.apply(['create-policy']), 'create-policy');
+    const forwarders = (await bench.state())?.steps['create-policy']?.outputs.forwarders;
+    assert.deepEqual(forwarders, {
+      [REGION]: [GCP_SEED.runbook.expectedForwarderIp],
+      'us-central1': ['10.150.0.2'],
+    });
+    const inUs = Object.values(world(bench).addresses).filter(
+      (address) => address.purpose === 'DNS_RESOLVER' && address.subnetwork === key,
+    );
+    assert.deepEqual(
+      inUs.map((address) => address.address),
+      ['10.150.0.2'],
+    );
+    ok(await bench.destroy(['create-policy']), 'create-policy');
+  } finally {
+    delete world(bench).subnetworks[key];
+  }
+  assert.deepEqual(forwarderAddresses(), []);
+});

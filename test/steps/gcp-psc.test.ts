@@ -15,6 +15,7 @@ import {
 } from '../helpers/gcp-steps.js';
 
 const RUNBOOK = GCP_SEED.runbook;
+const APIS = ['servicedirectory.googleapis.com', 'dns.googleapis.com'];
 
 // Top level, not in before(): the bench registers its cleanup with after() for the file.
 const { bench, clients } = await gcpBench({ enable: false });
@@ -116,6 +117,22 @@ describe('enable-apis', () => {
     assert.equal(outcome.action, 'adopted');
     assert.equal((await bench.state())?.steps['enable-apis']?.ownership, 'adopted');
   });
+
+  test('a crash right after batchEnable: the rerun enables nothing twice, as created', async () => {
+    const services = world(bench).services;
+    for (const name of APIS) services[name] = { state: 'DISABLED' };
+    await bench.destroy(['enable-apis']);
+    const { killed } = await bench.crashDuring('enable-apis', 'serviceusage.services.batchEnable');
+    assert.ok(killed);
+    const mark = bench.mark();
+    const outcome = ok(await bench.apply(['enable-apis']), 'enable-apis');
+    assert.equal(outcome.action, 'created');
+    assert.deepEqual(mutations(bench, mark), []);
+    for (const name of APIS) assert.equal(world(bench).services[name]?.state, 'ENABLED', name);
+    const record = (await bench.state())?.steps['enable-apis'];
+    assert.equal(record?.ownership, 'created');
+    assert.deepEqual(record?.outputs.enabled, APIS);
+  });
 });
 
 describe('create-psc', () => {
@@ -130,6 +147,23 @@ describe('create-psc', () => {
       assert.match(error.message, /10\.146\.0\.0\/24/);
     } finally {
       bench.config.pscIp = RUNBOOK.pscAddress;
+    }
+    assert.deepEqual(pscCounts(), { addresses: 0, rules: 0 });
+  });
+
+  test('refuses an IP inside a secondary range of a subnet, naming that range', async () => {
+    const subnet = world(bench).subnetworks[`${REGION}/${GCP_SEED.subnet}`];
+    assert.ok(subnet);
+    subnet.secondaryIpRanges.push({ rangeName: 'pods', ipCidrRange: '10.164.0.0/16' });
+    try {
+      const error = refused(
+        await bench.apply(['create-psc']),
+        'INVALID_CONFIG',
+        /pscIp 10\.164\.128\.1/,
+      );
+      assert.match(error.message, /lies in 10\.164\.0\.0\/16 \(subnet aws-vpn-test-subnet/);
+    } finally {
+      subnet.secondaryIpRanges.pop();
     }
     assert.deepEqual(pscCounts(), { addresses: 0, rules: 0 });
   });
