@@ -18,6 +18,8 @@
  * - A security group used by an endpoint's interfaces can be deleted (no DependencyViolation),
  *   so only the order of the calls shows that teardown waits; the retry is tested on the
  *   sandbox.
+ * - Its refusal to delete an endpoint that still has rules carries no `RSLVR-00600` code,
+ *   only AWS's sentence; the step recognises either (a test below checks moto's wording).
  * - No call log: the "no mutating call on a rerun" check reads the SDK calls the steps made
  *   through the verbose hook of the clients instead.
  */
@@ -44,7 +46,14 @@ import type { PartialConfig } from '../../src/config/fields.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import type { StepId } from '../../src/steps/catalog.js';
 import { awsClients } from '../helpers/aws.js';
-import { FORWARDER, GCP_SUBNET, runWith, seedPolicy, succeeded } from '../helpers/aws-steps.js';
+import {
+  FORWARDER,
+  GCP_SUBNET,
+  refused,
+  runWith,
+  seedPolicy,
+  succeeded,
+} from '../helpers/aws-steps.js';
 import { findMotoServer, type Moto, startMoto } from '../helpers/moto.js';
 import { RUNBOOK } from '../helpers/steps.js';
 
@@ -137,6 +146,13 @@ describe('AWS steps against moto_server', {
       calls.filter((line) => MUTATING.test(line)),
       [],
     );
+  });
+
+  test("endpoint teardown while the rule remains: refused in moto's words too", async () => {
+    const result = await run(['create-resolver-endpoint'], 'destroy');
+    const message = refused(result, 'create-resolver-endpoint', 'ENDPOINT_IN_USE');
+    assert.match(message, /Cannot delete resolver endpoint unless its related resolver rules/);
+    assert.doesNotMatch(message, /RSLVR-00600/, 'moto still leaves the code out');
   });
 
   test('teardown deletes association, rule, endpoint and group in that order', async () => {

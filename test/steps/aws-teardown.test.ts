@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SEED } from '../../src/sandbox/aws/seed.js';
 import type { StepId } from '../../src/steps/catalog.js';
 import { eventually } from '../helpers/aws.js';
-import { awsBench, realisticBench, region, seedPolicy, succeeded } from '../helpers/aws-steps.js';
+import {
+  awsBench,
+  GCP_SUBNET,
+  mutations,
+  realisticBench,
+  region,
+  seedPolicy,
+  succeeded,
+} from '../helpers/aws-steps.js';
+import { configFile, gcloud } from '../helpers/gcloud.js';
+import { PROJECT } from '../helpers/gcp.js';
+import type { StepBench } from '../helpers/steps.js';
 import { tempDir } from '../helpers/temp.js';
 
 const AWS_STEPS: StepId[] = ['create-sg', 'create-resolver-endpoint', 'create-rule', 'associate'];
@@ -100,6 +112,72 @@ function onPath(name: string): string | undefined {
     });
 }
 
+/** Asserts every `aws` call in the lines names the region (comment lines aside). */
+function regionOnEveryCall(lines: string[]): void {
+  for (const line of lines.filter((each) => !each.startsWith('#'))) {
+    const calls = line.match(/\baws (ec2|route53resolver) /g)?.length ?? 0;
+    const regions = line.match(/ --region ap-northeast-1\b/g)?.length ?? 0;
+    assert.equal(regions, calls, line);
+  }
+}
+
+/**
+ * Runs the lines as one bash script with `set -euo pipefail`, the aws CLI (and gcloud, when
+ * `gcloudConfig` is given) pointed at the sandbox and nothing else configured.
+ */
+async function pasted(lines: string[], url: string, gcloudConfig?: string): Promise<void> {
+  const home = await tempDir();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+  if (gcloudConfig !== undefined) {
+    const dir = join(home, 'gcloud');
+    await mkdir(join(dir, 'configurations'), { recursive: true });
+    await writeFile(join(dir, 'active_config'), 'default');
+    await writeFile(join(dir, 'configurations', 'config_default'), gcloudConfig);
+    Object.assign(env, {
+      CLOUDSDK_CONFIG: dir,
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      // Anything gcloud tries beyond the sandbox meets a dead loopback proxy.
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1,localhost',
+    });
+  }
+  const script = ['set -euo pipefail', ...lines].join('\n');
+  await new Promise<void>((resolve, reject) => {
+    execFile('bash', ['-c', script], { env, timeout: 90_000 }, (error, _out, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+    );
+  });
+}
+
+/** A second subnet of the GCP network in the region: DNS must go to both. */
+function addGcpSubnet(bench: StepBench): string {
+  const project = bench.world().gcp.projects[PROJECT];
+  assert.ok(project, 'the sandbox has the seed project');
+  const cidr = '10.146.1.0/24';
+  project.subnetworks['asia-northeast1/second-subnet'] = {
+    id: '4242424242424242424',
+    name: 'second-subnet',
+    region: 'asia-northeast1',
+    network: bench.config.gcpNetwork ?? '',
+    createdAt: Date.now(),
+    ipCidrRange: cidr,
+    secondaryIpRanges: [],
+    privateIpGoogleAccess: false,
+  };
+  return cidr;
+}
+
 const skip = onPath('aws') && onPath('bash') ? false : 'needs the aws CLI and bash on PATH';
 
 describe('the aws lines `plan` shows', { skip }, () => {
@@ -111,25 +189,9 @@ describe('the aws lines `plan` shows', { skip }, () => {
 
     const steps = await bench.steps([...AWS_STEPS].reverse());
     const lines = steps.flatMap((step) => step.commands(bench.config, 'destroy'));
-    for (const line of lines) assert.match(line, /--region ap-northeast-1\)?$/);
-    const home = await tempDir();
-    await new Promise<void>((resolve, reject) => {
-      const env = {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ENDPOINT_URL: bench.sandbox.url,
-        AWS_ACCESS_KEY_ID: 'sandbox',
-        AWS_SECRET_ACCESS_KEY: 'sandbox',
-        AWS_CONFIG_FILE: join(home, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_PAGER: '',
-      };
-      const script = ['set -euo pipefail', ...lines].join('\n');
-      execFile('bash', ['-c', script], { env, timeout: 60_000 }, (error, _out, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
-      );
-    });
+    regionOnEveryCall(lines);
+    assert.ok(lines.filter((line) => line.startsWith('while ')).length >= 2, 'waits for deletes');
+    await pasted(lines, bench.sandbox.url);
 
     const world = region(bench);
     assert.deepEqual(world.ruleAssociations, []);
@@ -139,5 +201,33 @@ describe('the aws lines `plan` shows', { skip }, () => {
       world.securityGroups.map((g) => g.name),
       ['default'],
     );
+  });
+
+  test('commands() for setup, pasted into a shell, build what the steps adopt as is', {
+    skip: gcloud ? false : 'needs gcloud',
+  }, async () => {
+    const { bench } = await awsBench();
+    const second = addGcpSubnet(bench);
+    const policy = await bench.apply(['enable-apis', 'create-policy']);
+    succeeded(policy, 'create-policy');
+    const forwarders = (await bench.state())?.steps['create-policy']?.outputs.forwarders;
+    assert.equal((forwarders as Record<string, string[]>)['asia-northeast1']?.length, 2);
+    const steps = await bench.steps(AWS_STEPS);
+    const lines = steps.flatMap((step) => step.commands(bench.config, 'apply'));
+    regionOnEveryCall(lines);
+    await pasted(lines, bench.sandbox.url, configFile(bench.sandbox.url));
+
+    // What the lines made is exactly what the steps want: each adopts it, changing nothing.
+    const mark = bench.mark();
+    const result = await bench.apply(AWS_STEPS);
+    for (const id of AWS_STEPS) assert.equal(succeeded(result, id).action, 'adopted', id);
+    assert.deepEqual(mutations(bench, mark), []);
+    const group = region(bench).securityGroups.find(
+      (g) => g.name === bench.config.securityGroupName,
+    );
+    const peers = new Set(group?.rules.map((rule) => rule.cidrIpv4));
+    assert.deepEqual([...peers].sort(), [GCP_SUBNET, second]);
+    const [rule] = region(bench).resolverRules;
+    assert.equal(rule?.targetIps.length, 2, 'a forwarder in each subnet');
   });
 });

@@ -1,4 +1,5 @@
 import type { ResolverRule, ResolverRuleAssociation } from '@aws-sdk/client-route53resolver';
+import type { PartialConfig } from '../../config/fields.js';
 import { CloudError } from '../../errors.js';
 import { stepInfo } from '../catalog.js';
 import type { CloudStep } from '../load.js';
@@ -16,8 +17,10 @@ import {
   outputOf,
   requireOutput,
   setting,
+  sh,
   shown,
   unlessNotFound,
+  untilLine,
   waitFor,
 } from './common.js';
 import { DOMAIN, ruleLookup } from './create-rule.js';
@@ -85,9 +88,25 @@ export const step: CloudStep = {
         `route53resolver ${verb}-resolver-rule --resolver-rule-id "$RULE_ID"`,
         `--vpc-id ${shown(config, 'vpcId')}${name}`,
       ),
+      direction === 'apply'
+        ? untilLine(
+            config,
+            'COMPLETE',
+            ...associationQuery(config, 'ResolverRuleAssociations[0].Status'),
+          )
+        : untilLine(config, '0', ...associationQuery(config, 'length(ResolverRuleAssociations)')),
     ];
   },
 };
+
+/** The words of a read of the rule's association with the VPC, printing `query`. */
+function associationQuery(config: Readonly<PartialConfig>, query: string): string[] {
+  return [
+    'route53resolver list-resolver-rule-associations',
+    `--filters Name=ResolverRuleId,Values="$RULE_ID" Name=VPCId,Values=${shown(config, 'vpcId')}`,
+    `--query ${sh(query)} --output text`,
+  ];
+}
 
 // ---------------------------------------------------------------------------------------
 // Read

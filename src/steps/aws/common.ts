@@ -159,6 +159,23 @@ export function awsLine(config: Readonly<PartialConfig>, ...words: string[]): st
   return `aws ${words.join(' ')} --region ${shown(config, 'awsRegion')}${profile}`;
 }
 
+/**
+ * A shell loop standing for a step's wait: runs an `aws` read (its words ending in `--query
+ * ... --output text`) every 5 s until it prints `value`.
+ */
+export function untilLine(
+  config: Readonly<PartialConfig>,
+  value: string,
+  ...words: string[]
+): string {
+  return `until [ "$(${awsLine(config, ...words)})" = ${value} ]; do sleep 5; done`;
+}
+
+/** A shell loop waiting for a deletion: polls an `aws` get every 5 s while it still succeeds. */
+export function whileThereLine(config: Readonly<PartialConfig>, ...words: string[]): string {
+  return `while ${awsLine(config, ...words)} >/dev/null 2>&1; do sleep 5; done`;
+}
+
 /** `Key=managed-by,Value=psc-bridge Key=Name,Value=<name>` for `--tags`. */
 export function tagWords(name: string): string {
   return ownTags(name)

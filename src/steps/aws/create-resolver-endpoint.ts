@@ -20,7 +20,9 @@ import {
   shown,
   tagWords,
   unlessNotFound,
+  untilLine,
   waitFor,
+  whileThereLine,
 } from './common.js';
 
 /** Real-cloud durations (multiplied by pollScale): creation takes one to a few minutes. */
@@ -28,6 +30,12 @@ const CREATE_TIMEOUT_MS = 20 * 60_000;
 const DELETE_TIMEOUT_MS = 15 * 60_000;
 /** ACTION_NEEDED is often transient in the first minutes: keep watching this long. */
 const ACTION_NEEDED_GRACE_MS = 5 * 60_000;
+
+/**
+ * The refusal to delete an endpoint that still has rules: AWS's code, or the words moto uses
+ * (the same sentence without the `[RSLVR-00600]` prefix).
+ */
+const RULES_REMAIN = /RSLVR-00600|Cannot delete resolver endpoint unless its related resolver rule/;
 
 /** What psc-bridge wants the endpoint to be. */
 interface Wanted {
@@ -351,7 +359,7 @@ async function deleteEndpoint(ctx: AwsContext, id: string): Promise<void> {
     );
   } catch (error) {
     if (hasCode(error, 'ResourceNotFoundException')) return;
-    if (!hasCode(error, 'InvalidRequestException', 'RSLVR-00600')) throw error;
+    if (!hasCode(error, 'InvalidRequestException', RULES_REMAIN)) throw error;
     throw new UserError(
       'ENDPOINT_IN_USE',
       `Resolver endpoint ${id} still has forwarding rules, so it cannot be deleted. ` +
@@ -403,14 +411,17 @@ function applyCommands(config: Readonly<PartialConfig>): string[] {
       config,
       'route53resolver create-resolver-endpoint',
       `--name ${shown(config, 'resolverEndpointName')}`,
-      '--direction OUTBOUND --creator-request-id "$(uuidgen)"',
+      '--direction OUTBOUND --creator-request-id "psc-bridge-$(date +%s)"',
       '--security-group-ids "$SG_ID"',
       `--ip-addresses ${subnets}`,
       `--tags ${tagWords(name)}`,
       `--query 'ResolverEndpoint.Id' --output text`,
     )})`,
-    awsLine(
+    '# Wait for OPERATIONAL (a few minutes). ACTION_NEEDED for more than a few minutes: see ' +
+      'list-resolver-endpoint-ip-addresses for each address.',
+    untilLine(
       config,
+      'OPERATIONAL',
       'route53resolver get-resolver-endpoint --resolver-endpoint-id "$ENDPOINT_ID"',
       `--query 'ResolverEndpoint.Status' --output text`,
     ),
@@ -423,6 +434,10 @@ function destroyCommands(config: Readonly<PartialConfig>): string[] {
     awsLine(
       config,
       'route53resolver delete-resolver-endpoint --resolver-endpoint-id "$ENDPOINT_ID"',
+    ),
+    whileThereLine(
+      config,
+      'route53resolver get-resolver-endpoint --resolver-endpoint-id "$ENDPOINT_ID"',
     ),
   ];
 }

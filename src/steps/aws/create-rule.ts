@@ -27,7 +27,9 @@ import {
   shown,
   tagWords,
   unlessNotFound,
+  untilLine,
   waitFor,
+  whileThereLine,
 } from './common.js';
 
 export const DOMAIN = 'googleapis.com.';
@@ -352,18 +354,26 @@ function applyCommands(config: Readonly<PartialConfig>): string[] {
       `--filters Name=Name,Values=${shown(config, 'resolverEndpointName')}`,
       `--query 'ResolverEndpoints[0].Id' --output text`,
     )})`,
-    `FORWARDER_IP=$(gcloud compute addresses list --project ${shown(config, 'gcpProject')} ` +
+    // Every inbound forwarder in the region, as the step targets each (one per subnet).
+    `TARGET_IPS=$(gcloud compute addresses list --project ${shown(config, 'gcpProject')} ` +
       `--filter=${sh(`purpose=DNS_RESOLVER AND region:${region}`)} ` +
-      `--format='value(address)' | head -n1)`,
-    awsLine(
+      `--format='value(address)' | sed 's/.*/Ip=&,Port=${PORT}/')`,
+    `RULE_ID=$(${awsLine(
       config,
       'route53resolver create-resolver-rule',
       `--name ${shown(config, 'resolverRuleName')}`,
       `--rule-type FORWARD --domain-name ${DOMAIN}`,
       '--resolver-endpoint-id "$ENDPOINT_ID"',
-      `--target-ips "Ip=$FORWARDER_IP,Port=${PORT}"`,
-      '--creator-request-id "$(uuidgen)"',
+      '--target-ips $TARGET_IPS',
+      '--creator-request-id "psc-bridge-$(date +%s)"',
       `--tags ${tagWords(config.resolverRuleName ?? '<resolverRuleName>')}`,
+      `--query 'ResolverRule.Id' --output text`,
+    )})`,
+    untilLine(
+      config,
+      'COMPLETE',
+      'route53resolver get-resolver-rule --resolver-rule-id "$RULE_ID"',
+      `--query 'ResolverRule.Status' --output text`,
     ),
   ];
 }
@@ -372,6 +382,7 @@ function destroyCommands(config: Readonly<PartialConfig>): string[] {
   return [
     ruleLookup(config),
     awsLine(config, 'route53resolver delete-resolver-rule --resolver-rule-id "$RULE_ID"'),
+    whileThereLine(config, 'route53resolver get-resolver-rule --resolver-rule-id "$RULE_ID"'),
   ];
 }
 

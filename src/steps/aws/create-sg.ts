@@ -433,10 +433,11 @@ async function stillInUse(ctx: AwsContext, groupId: string): Promise<CloudError>
 function applyCommands(config: Readonly<PartialConfig>): string[] {
   const name = shown(config, 'securityGroupName');
   return [
-    `GCP_CIDR=$(gcloud compute networks subnets list --project ${shown(config, 'gcpProject')} ` +
+    // Every subnet of the network in the region, as the step allows DNS toward each.
+    `GCP_CIDRS=$(gcloud compute networks subnets list --project ${shown(config, 'gcpProject')} ` +
       `--regions ${shown(config, 'gcpRegion')} ` +
       `--filter=${sh(`network~/${config.gcpNetwork ?? '<gcpNetwork>'}$`)} ` +
-      `--format='value(ipCidrRange)' | head -n1)`,
+      `--format='value(ipCidrRange)')`,
     `SG_ID=$(${awsLine(
       config,
       'ec2 create-security-group',
@@ -449,17 +450,19 @@ function applyCommands(config: Readonly<PartialConfig>): string[] {
       )}`,
       '--query GroupId --output text',
     )})`,
-    awsLine(
+    `for GCP_CIDR in $GCP_CIDRS; do ${awsLine(
       config,
       'ec2 authorize-security-group-egress --group-id "$SG_ID" --ip-permissions',
       dnsPermission('tcp'),
       dnsPermission('udp'),
-    ),
+    )} >/dev/null; done`,
     awsLine(
       config,
       'ec2 revoke-security-group-egress --group-id "$SG_ID"',
       `--ip-permissions ${sh('IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]')}`,
     ),
+    '# In a VPC with IPv6 the group also allows all egress to ::/0: revoke it likewise, ' +
+      `with ${sh('IpProtocol=-1,Ipv6Ranges=[{CidrIpv6=::/0}]')}.`,
   ];
 }
 
@@ -477,6 +480,8 @@ function destroyCommands(config: Readonly<PartialConfig>): string[] {
       `Name=group-name,Values=${shown(config, 'securityGroupName')}`,
       `--query 'SecurityGroups[0].GroupId' --output text`,
     )})`,
+    "# The endpoint's network interfaces can linger for minutes after it is gone: while this " +
+      'answers DependencyViolation, wait and run it again.',
     awsLine(config, 'ec2 delete-security-group --group-id "$SG_ID"'),
   ];
 }
