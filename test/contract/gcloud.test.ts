@@ -6,32 +6,35 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
-import type { SandboxServer } from '../../src/sandbox/server.js';
-import { configFile, gcloud } from '../helpers/gcloud.js';
-import { callsSince, withSandbox } from '../helpers/sandbox.js';
+import { baseConfigFile, gcloud } from '../helpers/gcloud.js';
+import { callsSince, type ServedSandbox, serveSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
 const PROJECT = GCP_SEED.projectId;
 const RUNBOOK = GCP_SEED.runbook;
+/** How the runbook starts each of its Cloud DNS lines. */
+const betaDns = ['beta', 'dns', `--project=${PROJECT}`];
 
-describe('gcloud runs the runbook against the sandbox', {
+/**
+ * The runbook's gcloud lines, as written there, against `psc-bridge sandbox serve` set up
+ * with the lines it prints, in a throwaway CLOUDSDK_CONFIG.
+ */
+describe('gcloud runs the runbook against `sandbox serve`', {
   skip: gcloud ? false : 'gcloud not installed: contract test skipped',
 }, () => {
-  let server: SandboxServer;
+  let server: ServedSandbox;
   let home: string;
   let cwd: string;
 
   before(async () => {
-    server = await withSandbox();
+    server = await serveSandbox();
     home = await mkdtemp(join(tmpdir(), 'psc-bridge-gcloud-'));
     cwd = join(home, 'work');
     await mkdir(join(home, 'config', 'configurations'), { recursive: true });
     await mkdir(cwd);
     await writeFile(join(home, 'config', 'active_config'), 'default');
-    await writeFile(
-      join(home, 'config', 'configurations', 'config_default'),
-      configFile(server.url),
-    );
+    await writeFile(join(home, 'config', 'configurations', 'config_default'), baseConfigFile());
+    for (const line of server.gcloudConfig) await g(...line);
   });
 
   after(async () => {
@@ -126,8 +129,9 @@ describe('gcloud runs the runbook against the sandbox', {
   });
 
   test('create the private zone and its records with transactions', async () => {
+    // The runbook's own form: `gcloud beta dns --project=<project> ...`.
     await g(
-      'dns',
+      ...betaDns,
       'managed-zones',
       'create',
       RUNBOOK.zoneName,
@@ -138,9 +142,9 @@ describe('gcloud runs the runbook against the sandbox', {
     );
     const zone = `--zone=${RUNBOOK.zoneName}`;
     const endpointName = `${RUNBOOK.endpointName}.googleapis.com.`;
-    await g('dns', 'record-sets', 'transaction', 'start', zone);
+    await g(...betaDns, 'record-sets', 'transaction', 'start', zone);
     await g(
-      'dns',
+      ...betaDns,
       'record-sets',
       'transaction',
       'add',
@@ -150,10 +154,10 @@ describe('gcloud runs the runbook against the sandbox', {
       '--type=CNAME',
       zone,
     );
-    await g('dns', 'record-sets', 'transaction', 'execute', zone);
-    await g('dns', 'record-sets', 'transaction', 'start', zone);
+    await g(...betaDns, 'record-sets', 'transaction', 'execute', zone);
+    await g(...betaDns, 'record-sets', 'transaction', 'start', zone);
     await g(
-      'dns',
+      ...betaDns,
       'record-sets',
       'transaction',
       'add',
@@ -163,7 +167,7 @@ describe('gcloud runs the runbook against the sandbox', {
       '--type=A',
       zone,
     );
-    await g('dns', 'record-sets', 'transaction', 'execute', zone);
+    await g(...betaDns, 'record-sets', 'transaction', 'execute', zone);
 
     const records =
       server.store.current().gcp.projects[PROJECT]?.managedZones[RUNBOOK.zoneName]?.records ?? [];
@@ -176,7 +180,7 @@ describe('gcloud runs the runbook against the sandbox', {
 
   test('create the DNS policy and read the inbound forwarder address', async () => {
     await g(
-      'dns',
+      ...betaDns,
       'policies',
       'create',
       RUNBOOK.policyName,
@@ -202,5 +206,24 @@ describe('gcloud runs the runbook against the sandbox', {
     assert.deepEqual(failed, []);
     const used = [...new Set(calls.map((call) => call.operation))].sort();
     t.diagnostic(`gcloud called: ${used.join(', ')}`);
+  });
+
+  test('`sandbox show --json` lists what the runbook made', async () => {
+    const { resources } = await server.show();
+    const shown = (kind: string) => resources.gcp[`projects.${PROJECT}.${kind}`] ?? [];
+    const endpointName = `${RUNBOOK.endpointName}.googleapis.com.`;
+    assert.deepEqual(shown('globalAddresses'), [RUNBOOK.pscAddressName]);
+    assert.deepEqual(shown('forwardingRules'), [RUNBOOK.endpointName]);
+    assert.deepEqual(shown(`routers.${GCP_SEED.router}.bgp.advertisedIpRanges`), [
+      `${RUNBOOK.pscAddress}/32`,
+    ]);
+    assert.deepEqual(shown('managedZones'), [RUNBOOK.zoneName]);
+    assert.deepEqual(shown(`managedZones.${RUNBOOK.zoneName}.records`).sort(), [
+      '*.googleapis.com. CNAME',
+      `${endpointName} A`,
+      `${RUNBOOK.zoneDnsName} NS`,
+      `${RUNBOOK.zoneDnsName} SOA`,
+    ]);
+    assert.deepEqual(shown('policies'), [RUNBOOK.policyName]);
   });
 });
