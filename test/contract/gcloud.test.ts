@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { GCP_SEED } from '../../src/sandbox/gcp/world.js';
+import { loadSteps } from '../../src/steps/load.js';
 import { baseConfigFile, gcloud } from '../helpers/gcloud.js';
+import { gcloudArgs } from '../helpers/gcp.js';
 import { callsSince, type ServedSandbox, serveSandbox } from '../helpers/sandbox.js';
+import { RUNBOOK as STEP_CONFIG } from '../helpers/steps.js';
 
 const run = promisify(execFile);
 const PROJECT = GCP_SEED.projectId;
@@ -126,6 +129,26 @@ describe('gcloud runs the runbook against `sandbox serve`', {
       [`${RUNBOOK.pscAddress}/32`],
     );
     assert.equal(router?.bgpPeers.length, 2, 'the peers survive the update');
+  });
+
+  test('the advertise-route lines plan shows take the /32 off and put it back', async () => {
+    // The step's own lines, not a hand-written copy, so a line gcloud refuses fails here.
+    const [step] = await loadSteps(['advertise-route']);
+    assert.ok(step);
+    const bgp = () =>
+      server.store.current().gcp.projects[PROJECT]?.routers[
+        `${GCP_SEED.region}/${GCP_SEED.router}`
+      ]?.bgp;
+    for (const line of step.commands(STEP_CONFIG, 'destroy')) await g(...gcloudArgs(line));
+    assert.equal(bgp()?.advertiseMode, 'DEFAULT');
+    assert.deepEqual(bgp()?.advertisedIpRanges, []);
+    for (const line of step.commands(STEP_CONFIG, 'apply')) await g(...gcloudArgs(line));
+    assert.equal(bgp()?.advertiseMode, 'CUSTOM');
+    assert.deepEqual(bgp()?.advertisedGroups, ['ALL_SUBNETS']);
+    assert.deepEqual(
+      bgp()?.advertisedIpRanges.map((r) => r.range),
+      [`${RUNBOOK.pscAddress}/32`],
+    );
   });
 
   test('create the private zone and its records with transactions', async () => {
