@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { LatencyName } from '../sandbox/profile.js';
 import { summariseWorld } from '../sandbox/summary.js';
+import type { CallRecord } from '../sandbox/types.js';
 import { readWorldFile, seedWorld } from '../sandbox/world-store.js';
 import { emit, emitJson, say } from '../ui/terminal.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -68,13 +69,22 @@ export async function showCommand(command: Command): Promise<number> {
     const when = new Date(call.at).toISOString();
     const change = call.mutating ? 'write' : 'read ';
     const error = call.error ? ` ${call.error}` : '';
-    const name = call.operation.startsWith(`${call.service}.`)
-      ? call.operation
-      : `${call.service}.${call.operation}`;
+    const name = callName(call);
     const by = call.step ? ` [${call.step}]` : '';
     emit(`  ${when} ${change} ${name} ${call.status}${error}${by}`);
   }
   return 0;
+}
+
+/** `compute.routers.patch`, `ec2.CreateTags`, `unknown DescribeVpnGateways (ec2)`. */
+function callName(call: CallRecord): string {
+  if (call.operation.startsWith('unknown ')) {
+    const api = call.service === 'unknown' ? 'no emulated API' : call.service;
+    return `${call.operation} (${api})`;
+  }
+  return call.operation.startsWith(`${call.service}.`)
+    ? call.operation
+    : `${call.service}.${call.operation}`;
 }
 
 /** `psc-bridge sandbox reset`: back to the seeded world (the call log is cleared too). */

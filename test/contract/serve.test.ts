@@ -95,6 +95,22 @@ describe('sandbox serve flags', () => {
     assert.ok((create?.workMs ?? 0) >= 5_000, `modelled work: ${create?.workMs} ms`);
   });
 
+  test('`sandbox show` lists a request no emulated API claims', async () => {
+    const served = await serveSandbox();
+    try {
+      const answer = await fetch(`${served.url}/storage/v1/b`);
+      assert.equal(answer.status, 404);
+    } finally {
+      await served.close();
+    }
+    const shown = await runCli(['sandbox', 'show'], { cwd: served.cwd });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /CALLS \(1\)\n.* read {2}unknown GET \/storage\/v1\/b \(no emulated API\) 404 notEmulated/,
+    );
+  });
+
   test('a bad flag value is refused with a message naming the flag', async () => {
     const cwd = await tempDir('psc-bridge-serve-');
     const refused = await runCli(['sandbox', 'serve', '--speed', '0'], { cwd });
