@@ -185,12 +185,12 @@ describe('create-resolver-endpoint', () => {
     const url = bench.sandbox.url;
     const services = cloudServices(bench.config, { gcp: url, aws: url }, undefined, 0.01);
     const progress: string[] = [];
-    const ids = ['create-resolver-endpoint'] as const;
+    const { config, statePath } = bench;
     const result = await runWith(
       services,
-      bench.config,
-      bench.statePath,
-      [...ids],
+      config,
+      statePath,
+      ['create-resolver-endpoint'],
       'apply',
       progress,
     );
