@@ -22,8 +22,9 @@ function collect(root: unknown): Record<string, string[]> {
       found[kindOf(path)] = labels;
       if (nested) return;
       entries.forEach(([, item], i) => {
-        for (const [key, inner] of entriesOf(item))
-          walk(inner, [...path, labels[i] ?? '', key], true);
+        for (const [key, inner] of entriesOf(item)) {
+          if (!PENDING_CHANGES.has(key)) walk(inner, [...path, labels[i] ?? '', key], true);
+        }
       });
       return;
     }
@@ -32,6 +33,12 @@ function collect(root: unknown): Record<string, string[]> {
   walk(root, [], false);
   return found;
 }
+
+/**
+ * Fields that hold a change still to be applied (a Compute operation's effect), not what
+ * exists: listing them would show a router's ranges under its operation too.
+ */
+const PENDING_CHANGES = new Set(['effect']);
 
 function entriesOf(value: unknown): (readonly [string, unknown])[] {
   if (!value || typeof value !== 'object') return [];
