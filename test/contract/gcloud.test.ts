@@ -135,10 +135,8 @@ describe('gcloud runs the runbook against `sandbox serve`', {
     // The step's own lines, not a hand-written copy, so a line gcloud refuses fails here.
     const [step] = await loadSteps(['advertise-route']);
     assert.ok(step);
-    const bgp = () =>
-      server.store.current().gcp.projects[PROJECT]?.routers[
-        `${GCP_SEED.region}/${GCP_SEED.router}`
-      ]?.bgp;
+    const key = `${GCP_SEED.region}/${GCP_SEED.router}`;
+    const bgp = () => server.store.current().gcp.projects[PROJECT]?.routers[key]?.bgp;
     for (const line of step.commands(STEP_CONFIG, 'destroy')) await g(...gcloudArgs(line));
     assert.equal(bgp()?.advertiseMode, 'DEFAULT');
     assert.deepEqual(bgp()?.advertisedIpRanges, []);
