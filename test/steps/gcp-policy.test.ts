@@ -84,6 +84,11 @@ test('adopts the policy already bound to the network (any name) and keeps it', a
 
 test('turns inbound forwarding on in an adopted policy only with consent, then off', async () => {
   await makePolicy('corp-policy', false, [NETWORK_URL]);
+  const inspected = await bench.inspect('create-policy');
+  assert.ok('inspection' in inspected);
+  assert.deepEqual(inspected.inspection.consent, [
+    'turn on inbound forwarding in the DNS server policy corp-policy',
+  ]);
   const refusal = await bench.apply(['create-policy'], { assumeYes: false });
   const error = refused(
     refusal,

@@ -145,7 +145,16 @@ test('names CUSTOM-mode peers without consent, and adds the /32 to them with it'
   assert.equal(bgp().peers['aws-peer-2'], 'CUSTOM 10.146.0.0/24');
   assert.deepEqual(bgp().ranges, [PSC_RANGE]);
 
+  const asking = await bench.inspect('advertise-route');
+  assert.ok('inspection' in asking);
+  assert.deepEqual(asking.inspection.consent, [
+    `add ${PSC_RANGE} to the CUSTOM-mode BGP peers aws-peer-2`,
+  ]);
+
   const second = ok(await bench.apply(['advertise-route'], { assumeYes: true }), 'advertise-route');
+  const done = await bench.inspect('advertise-route');
+  assert.ok('inspection' in done);
+  assert.equal(done.inspection.consent, undefined, 'nothing left to ask');
   assert.equal(second.action, 'updated');
   assert.equal(bgp().peers['aws-peer-2'], `CUSTOM 10.146.0.0/24,${PSC_RANGE}`);
   assert.equal(bgp().peers['aws-peer-1'], 'DEFAULT ');

@@ -31,10 +31,15 @@ export const step: CloudStep = {
     const range = rangeOf(ctx.config);
     const advert = advertOf(router.bgp);
     const present = advert.mode === 'CUSTOM' && advert.ranges.includes(range);
+    // CUSTOM-mode peers override the router's list: apply adds the /32 to them with a yes.
+    const lacking = planAdd(router, range, false, undefined).untouched;
     return {
       presence: present ? 'present' : 'absent',
       resources: present ? { router: routerName(ctx.config) } : {},
       differences: [],
+      ...(lacking.length > 0
+        ? { consent: [`add ${range} to the CUSTOM-mode BGP peers ${lacking.join(', ')}`] }
+        : {}),
     };
   },
 

@@ -35,10 +35,15 @@ export const step: CloudStep = {
     const bound = (await listPolicies(ctx)).find((each) => bindsNetwork(ctx, each.networks));
     if (!bound) return { presence: 'absent', resources: {}, differences: [] };
     const differences = diff({ enableInboundForwarding: [true, bound.enableInboundForwarding] });
+    const name = bound.name ?? '';
     return {
       presence: differences.length === 0 ? 'present' : 'drifted',
-      resources: { policy: bound.name ?? '' },
+      resources: { policy: name },
       differences,
+      // The network's one policy is kept; apply turns its inbound forwarding on with a yes.
+      ...(differences.length > 0
+        ? { consent: [`turn on inbound forwarding in the DNS server policy ${name}`] }
+        : {}),
     };
   },
 
