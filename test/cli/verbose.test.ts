@@ -17,11 +17,13 @@ describe('--verbose', () => {
     const gcp = await runCli(['enable-apis', ...args], { cwd });
     assert.equal(gcp.code, 0, gcp.stderr);
     assert.match(gcp.stderr, /^gcp serviceusage\.\S+ \S+ ok \(\d+ ms\)$/m);
-    assert.equal(gcp.stdout, '');
+    assert.doesNotMatch(gcp.stdout, /^(gcp|aws) /m, 'no call trace on stdout');
+    assert.match(gcp.stdout, /^enable-apis:\n/, 'stdout holds only the step result');
 
     const aws = await runCli(['create-sg', ...args], { cwd });
     assert.equal(aws.code, 0, aws.stderr);
     assert.match(aws.stderr, /^aws CreateSecurityGroup ok \(\d+ ms\)$/m);
-    assert.equal(aws.stdout, '');
+    assert.doesNotMatch(aws.stdout, /^(gcp|aws) /m, 'no call trace on stdout');
+    assert.match(aws.stdout, /^create-sg:\n/, 'stdout holds only the step result');
   });
 });
