@@ -69,3 +69,18 @@ describe('what a command loads', () => {
     assert.deepEqual(under(loaded, '@aws-sdk/'), []);
   });
 });
+
+test('setup loads only the Compute clients it uses, not the package index', async () => {
+  const loaded = await packagesLoadedBy([
+    'setup',
+    '--sandbox',
+    '--config',
+    'runbook.json',
+    '--yes',
+  ]);
+  const compute = '@google-cloud/compute/build/';
+  assert.ok(loaded.has(`${compute}src/v1/routers_client.js`));
+  for (const skipped of ['src/index.js', 'protos/protos.js', 'src/v1/instances_client.js']) {
+    assert.equal(loaded.has(`${compute}${skipped}`), false, skipped);
+  }
+});
