@@ -145,25 +145,37 @@ export function checkRecords(input: CheckInput): Promise<CheckResult> {
 
 /** Inbound forwarding is on and returns the live forwarder IPs in the VPN region. */
 export async function liveForwarders(input: CheckInput): Promise<{ on: boolean; ips: string[] }> {
-  const { config } = input;
-  const { compute, projectId } = await input.services.gcp();
-  const dns = await (await input.services.gcp()).dns();
-  const { data } = await dns.policies.list({ project: projectId });
+  // Three independent reads: the policy, the forwarder addresses and the region's subnets.
+  const [on, addresses, subnets] = await Promise.all([
+    inboundForwardingOn(input),
+    forwarderAddresses(input),
+    regionSubnets(input),
+  ]);
+  const ips = addresses
+    .filter((address) => subnets.some((link) => address.subnetwork === link))
+    .map((address) => address.address ?? '');
+  return { on, ips };
+}
+
+async function inboundForwardingOn(input: CheckInput): Promise<boolean> {
+  const gcp = await input.services.gcp();
+  const dns = await gcp.dns();
+  const { data } = await dns.policies.list({ project: gcp.projectId });
   const policy = (data.policies ?? []).find((p) =>
-    (p.networks ?? []).some((n) => sameNetwork(n.networkUrl, config.gcpNetwork ?? '')),
+    (p.networks ?? []).some((n) => sameNetwork(n.networkUrl, input.config.gcpNetwork ?? '')),
   );
-  const ips: string[] = [];
+  return policy?.enableInboundForwarding === true;
+}
+
+/** Regional addresses with purpose DNS_RESOLVER: the inbound forwarders, by CLOUD-FACTS. */
+async function forwarderAddresses(input: CheckInput) {
+  const { compute, projectId } = await input.services.gcp();
   const [addresses] = await compute.addresses.list({
     project: projectId,
-    region: config.gcpRegion ?? '',
+    region: input.config.gcpRegion ?? '',
     filter: 'purpose = DNS_RESOLVER',
   });
-  const subnets = await regionSubnets(input);
-  for (const address of addresses) {
-    if (address.purpose !== 'DNS_RESOLVER' || !address.address) continue;
-    if (subnets.some((link) => address.subnetwork === link)) ips.push(address.address);
-  }
-  return { on: policy?.enableInboundForwarding === true, ips };
+  return addresses.filter((address) => address.purpose === 'DNS_RESOLVER' && !!address.address);
 }
 
 async function regionSubnets(input: CheckInput): Promise<string[]> {
