@@ -21,9 +21,7 @@ export async function verifyCommand(command: Command): Promise<number> {
   const session = sessionOf(command);
   const fromVpc = session.options.fromVpc === true;
   const resolverFlag = session.options.resolver as string | undefined;
-  if (resolverFlag !== undefined && !isIpv4(resolverFlag.split(':')[0] ?? '')) {
-    throw new UserError('INVALID_VALUE', `--resolver ${resolverFlag} is not an IPv4 address.`);
-  }
+  if (resolverFlag !== undefined) checkResolverFlag(resolverFlag, session.mode === 'sandbox');
   const { resolved, before } = await prepare(session, STEP_IDS);
   const environment = await openEnvironment(
     session,
@@ -58,10 +56,34 @@ export async function verifyCommand(command: Command): Promise<number> {
   }
 }
 
+/**
+ * `--resolver` is `ip` or `ip:port`. In the sandbox it replaces the loopback stand-in of the
+ * VPC resolver, and nothing may leave the machine there: only 127.0.0.0/8 is accepted.
+ */
+function checkResolverFlag(flag: string, sandbox: boolean): void {
+  const [ip = '', port, ...rest] = flag.split(':');
+  const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) <= 65535);
+  if (!isIpv4(ip) || !portOk || rest.length > 0 || Number(port) === 0) {
+    throw new UserError(
+      'INVALID_VALUE',
+      `--resolver ${flag} is not an IPv4 address with an optional port (ip or ip:port).`,
+    );
+  }
+  if (sandbox && !ip.startsWith('127.')) {
+    throw new UserError(
+      'INVALID_VALUE',
+      `--resolver ${flag} is not a loopback address: in the sandbox nothing is sent off this ` +
+        'machine.',
+      'Leave --resolver out to use the sandbox VPC resolver, or pass 127.0.0.1:<port> of a ' +
+        'local DNS server.',
+    );
+  }
+}
+
 function controlPlane(input: CheckInput): Promise<CheckResult[]> {
   const path = aws.findAwsPath(input);
   path.catch(() => undefined);
-  const targets = path.then((p) => (p.rule?.TargetIps ?? []).map((t) => t.Ip ?? ''));
+  const targets = path.then((p) => p.rule && (p.rule.TargetIps ?? []).map((t) => t.Ip ?? ''));
   targets.catch(() => undefined);
   return Promise.all([
     gcp.checkEndpoint(input),

@@ -1,9 +1,11 @@
+import type { Route, RouteTable } from '@aws-sdk/client-ec2';
 import type {
   IpAddressResponse,
   ResolverEndpoint,
   ResolverRule,
 } from '@aws-sdk/client-route53resolver';
 import { ipInCidr } from '../../config/network.js';
+import { inOrder, READVERTISE, REBUILD_ENDPOINT } from './fixes.js';
 import { type CheckInput, type CheckResult, fail, guarded, pass, recordOf } from './types.js';
 
 /** The resolver endpoint and rule psc-bridge made (from the state, else found by name). */
@@ -60,15 +62,29 @@ export function checkEndpoint(input: CheckInput, path: Promise<AwsPath>): Promis
   const title =
     `resolver endpoint ${input.config.resolverEndpointName} is OPERATIONAL ` +
     'and may send DNS to the targets';
-  const fix = 'Run `psc-bridge create-resolver-endpoint` (and `psc-bridge create-sg`).';
+  // Once it exists, create-resolver-endpoint refuses an endpoint that differs: rebuild it.
+  const fix = REBUILD_ENDPOINT;
   return guarded(
     id,
     title,
     async () => {
       const { endpoint, ips, rule } = await path;
-      if (!endpoint?.Id) return fail(id, title, 'no such endpoint', fix);
+      if (!endpoint?.Id) {
+        return fail(
+          id,
+          title,
+          'no such endpoint',
+          `Create it and the rule on it: ${inOrder(
+            'psc-bridge create-resolver-endpoint',
+            'psc-bridge create-rule',
+            'psc-bridge associate',
+          )}.`,
+        );
+      }
       if (endpoint.Status !== 'OPERATIONAL') {
-        return fail(id, title, `status ${endpoint.Status}: ${endpoint.StatusMessage ?? ''}`, fix);
+        const reason = `status ${endpoint.Status}: ${endpoint.StatusMessage ?? ''}`;
+        const busy = ['CREATING', 'UPDATING', 'AUTO_RECOVERING'].includes(endpoint.Status ?? '');
+        return fail(id, title, reason, busy ? 'Wait, then run `psc-bridge verify` again.' : fix);
       }
       const detached = ips
         .filter((ip) => ip.Status !== 'ATTACHED')
@@ -129,7 +145,10 @@ export function checkAssociation(input: CheckInput, path: Promise<AwsPath>): Pro
     title,
     async () => {
       const { rule } = await path;
-      if (!rule?.Id) return fail(id, title, 'no such rule', 'Run `psc-bridge create-rule`.');
+      if (!rule?.Id) {
+        const create = `Run ${inOrder('psc-bridge create-rule', 'psc-bridge associate')}.`;
+        return fail(id, title, 'no such rule', create);
+      }
       const { ListResolverRuleAssociationsCommand } = await import(
         '@aws-sdk/client-route53resolver'
       );
@@ -145,7 +164,12 @@ export function checkAssociation(input: CheckInput, path: Promise<AwsPath>): Pro
       const association = ResolverRuleAssociations[0];
       if (!association) return fail(id, title, 'not associated', fix);
       if (association.Status !== 'COMPLETE') {
-        return fail(id, title, `association ${association.Id} is ${association.Status}`, fix);
+        const again = inOrder('psc-bridge associate --destroy', 'psc-bridge associate');
+        const redo =
+          association.Status === 'CREATING'
+            ? 'Wait, then run `psc-bridge verify` again.'
+            : `Associate it again: ${again}.`;
+        return fail(id, title, `association ${association.Id} is ${association.Status}`, redo);
       }
       return pass(id, title, `${association.Id} COMPLETE`);
     },
@@ -153,12 +177,11 @@ export function checkAssociation(input: CheckInput, path: Promise<AwsPath>): Pro
   );
 }
 
-/** The route tables of the endpoint's subnets hold an active VGW-propagated route to the /32. */
+/** The route tables of the endpoint's subnets send the /32 over a VGW-propagated route. */
 export function checkVpcRoute(input: CheckInput, path: Promise<AwsPath>): Promise<CheckResult> {
   const { config } = input;
   const id = 'vpc-route';
-  const title = `VPC route tables send ${config.pscIp}/32 to the VPN gateway`;
-  const fix = 'Check `psc-bridge advertise-route` and route propagation on the VPC route tables.';
+  const title = `VPC route tables send ${config.pscIp}/32 to the VPN gateway (propagated)`;
   return guarded(
     id,
     title,
@@ -176,22 +199,99 @@ export function checkVpcRoute(input: CheckInput, path: Promise<AwsPath>): Promis
       const tableFor = (subnet: string) =>
         RouteTables.find((t) => (t.Associations ?? []).some((a) => a.SubnetId === subnet)) ??
         RouteTables.find((t) => (t.Associations ?? []).some((a) => a.Main));
-      const problems: string[] = [];
-      for (const subnet of subnets) {
-        const table = tableFor(subnet);
-        const route = (table?.Routes ?? []).find(
-          (r) =>
-            !!r.DestinationCidrBlock &&
-            ipInCidr(config.pscIp ?? '', r.DestinationCidrBlock) &&
-            r.GatewayId?.startsWith('vgw-'),
+      const problems = subnets.flatMap((subnet) => {
+        const problem = judgeTable(config.pscIp ?? '', subnet, tableFor(subnet));
+        return problem ? [problem] : [];
+      });
+      if (problems.length > 0) {
+        return fail(
+          id,
+          title,
+          problems.map((p) => p.reason).join('; '),
+          [...new Set(problems.map((p) => p.fix))].join(' '),
         );
-        if (!route) problems.push(`${table?.RouteTableId ?? 'no table'} (${subnet}): no VGW route`);
-        else if (route.State !== 'active')
-          problems.push(`${table?.RouteTableId}: route ${route.State}`);
       }
-      if (problems.length > 0) return fail(id, title, problems.join('; '), fix);
       return pass(id, title, `propagated in the tables of ${subnets.join(', ')}`);
     },
-    fix,
+    'Check the VPC route tables of the endpoint subnets (`aws ec2 describe-route-tables`).',
   );
+}
+
+function prefixOf(cidr: string): number {
+  return Number(cidr.split('/')[1] ?? -1);
+}
+
+/**
+ * The route the table uses for `ip`, as the VPC router picks it: the longest prefix wins,
+ * and on a tie a static route wins over a propagated one.
+ */
+function routeFor(table: RouteTable, ip: string): Route | undefined {
+  let best: Route | undefined;
+  for (const route of table.Routes ?? []) {
+    const cidr = route.DestinationCidrBlock;
+    if (!cidr || !ipInCidr(ip, cidr)) continue;
+    const bestPrefix = best ? prefixOf(best.DestinationCidrBlock ?? '') : -1;
+    const better =
+      prefixOf(cidr) > bestPrefix ||
+      (prefixOf(cidr) === bestPrefix && route.Origin !== 'EnableVgwRoutePropagation');
+    if (better) best = route;
+  }
+  return best;
+}
+
+/** Why the table does not carry the PSC IP over a propagated VGW route, or undefined. */
+function judgeTable(
+  ip: string,
+  subnet: string,
+  table: RouteTable | undefined,
+): { reason: string; fix: string } | undefined {
+  if (!table?.RouteTableId) {
+    return { reason: `subnet ${subnet} has no route table`, fix: 'Check the VPC route tables.' };
+  }
+  const where = `${table.RouteTableId} (${subnet})`;
+  const route = routeFor(table, ip);
+  const deleteRoute = (cidr: string) =>
+    `\`aws ec2 delete-route --route-table-id ${table.RouteTableId} ` +
+    `--destination-cidr-block ${cidr}\``;
+  if (!route?.DestinationCidrBlock) {
+    const vgws = (table.PropagatingVgws ?? []).map((v) => v.GatewayId ?? '').filter(Boolean);
+    if (vgws.length === 0) {
+      return {
+        reason: `${where}: no route to ${ip}, and the table propagates no VPN gateway`,
+        fix:
+          'Turn route propagation on: `aws ec2 enable-vgw-route-propagation ' +
+          `--route-table-id ${table.RouteTableId} --gateway-id <vgw id>\`.`,
+      };
+    }
+    return {
+      reason: `${where}: no route to ${ip}; ${vgws.join(', ')} propagates none (not advertised)`,
+      fix: READVERTISE,
+    };
+  }
+  const cidr = route.DestinationCidrBlock;
+  const target = route.GatewayId ?? route.TransitGatewayId ?? route.NatGatewayId ?? '?';
+  if (route.State === 'blackhole') {
+    return {
+      reason: `${where}: the route ${cidr} via ${target} is a blackhole (its target is gone)`,
+      fix: `Delete it (${deleteRoute(cidr)}) so the propagated route applies; check the VPN.`,
+    };
+  }
+  if (!route.GatewayId?.startsWith('vgw-')) {
+    return {
+      reason: `${where}: ${ip} goes to ${target} (${cidr}), not to the VPN gateway`,
+      fix: `Delete that route (${deleteRoute(cidr)}) or narrow it, so ${ip} takes the VPN.`,
+    };
+  }
+  if (route.Origin !== 'EnableVgwRoutePropagation') {
+    return {
+      reason:
+        `${where}: the route ${cidr} via ${target} is static (${route.Origin}), not ` +
+        'propagated from the VPN, so it does not follow the BGP advertisement',
+      fix: `Delete the static route (${deleteRoute(cidr)}); the propagated one takes over.`,
+    };
+  }
+  if (route.State !== 'active') {
+    return { reason: `${where}: the route ${cidr} is ${route.State}`, fix: READVERTISE };
+  }
+  return undefined;
 }

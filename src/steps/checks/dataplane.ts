@@ -1,5 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { request } from 'node:http';
+import { replaceRecord, zoneName } from './fixes.js';
 import { type CheckInput, type CheckResult, type DataPlane, fail, pass } from './types.js';
 
 const DNS_REASONS: Record<string, string> = {
@@ -32,11 +33,23 @@ export async function checkResolution(
   }
   const chain = cnames instanceof Error ? [] : cnames;
   if (!addresses.includes(config.pscIp ?? '')) {
+    const via = chain.length > 0 ? ` via ${chain.join(', ')}` : '';
+    const got = `it resolves to ${addresses.join(', ')}${via}`;
+    // The CNAME to the endpoint name exists only in the private zone: the query was
+    // forwarded to GCP, and it is the zone's A record that holds another address.
+    if (chain.includes(endpoint)) {
+      return fail(
+        id,
+        title,
+        `${got}: the private zone answered, but its ${endpoint}. A record holds ` +
+          `${addresses.join(', ')}, not ${config.pscIp}`,
+        replaceRecord(input, zoneName(input), `${endpoint}.`, 'A'),
+      );
+    }
     return fail(
       id,
       title,
-      `it resolves to ${addresses.join(', ')}${chain.length ? ` via ${chain.join(', ')}` : ''}: ` +
-        'the public answer, so the VPC resolver does not forward googleapis.com. to GCP',
+      `${got}: the public answer, so the VPC resolver does not forward googleapis.com. to GCP`,
       'Run `psc-bridge associate` (and check `psc-bridge status`).',
     );
   }

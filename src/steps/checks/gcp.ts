@@ -1,4 +1,12 @@
 import { ipInCidr } from '../../config/network.js';
+import {
+  inOrder,
+  READVERTISE,
+  REBUILD_RULE,
+  REBUILD_RULE_STEPS,
+  rebuildEndpoint,
+  replaceRecord,
+} from './fixes.js';
 import { type CheckInput, type CheckResult, fail, guarded, pass, sameNetwork } from './types.js';
 
 /** The forwarding rule exists, targets all Google APIs, and holds the PSC IP. */
@@ -15,20 +23,36 @@ export function checkEndpoint(input: CheckInput): Promise<CheckResult> {
         project: projectId,
         forwardingRule: config.pscEndpoint ?? '',
       });
-      if (rule.target !== 'all-apis' && rule.target !== 'vpc-sc') {
+      // psc-bridge creates all-apis endpoints; a vpc-sc one serves only the APIs VPC Service
+      // Controls supports, so it is not the path the issue asks for.
+      if (rule.target !== 'all-apis') {
         return fail(
           id,
           title,
-          `its target is ${rule.target}`,
-          'Recreate it with `psc-bridge create-psc`.',
+          `its target is ${rule.target}, not all-apis`,
+          rebuildEndpoint(deleteRule(input)),
         );
       }
       if (rule.IPAddress !== config.pscIp) {
-        return fail(id, title, `it holds ${rule.IPAddress}`, 'Point --psc-ip at the endpoint IP.');
+        return fail(
+          id,
+          title,
+          `it holds ${rule.IPAddress}, not ${config.pscIp}`,
+          `If ${rule.IPAddress} is the endpoint's address, pass --psc-ip ${rule.IPAddress}. ` +
+            rebuildEndpoint(deleteRule(input)),
+        );
       }
       return pass(id, title, `target ${rule.target}, IP ${rule.IPAddress}`);
     },
     'Run `psc-bridge create-psc`.',
+  );
+}
+
+function deleteRule(input: CheckInput): string {
+  const { pscEndpoint, gcpProject } = input.config;
+  return (
+    `gcloud compute forwarding-rules delete ${pscEndpoint} --global ` +
+    `--project=${gcpProject ?? '<project>'}`
   );
 }
 
@@ -38,7 +62,7 @@ export function checkAdvertised(input: CheckInput): Promise<CheckResult> {
   const id = 'route-advertised';
   const range = `${config.pscIp}/32`;
   const title = `Cloud Router ${config.gcpRouter} advertises ${range} to every BGP peer`;
-  const fix = 'Run `psc-bridge advertise-route` (with --yes to update CUSTOM peers).';
+  const fix = READVERTISE;
   return guarded(
     id,
     title,
@@ -86,7 +110,7 @@ export function checkRecords(input: CheckInput): Promise<CheckResult> {
   const id = 'dns-records';
   const endpointName = `${config.pscEndpoint}.googleapis.com.`;
   const title = `private zone for googleapis.com. sends *.googleapis.com to ${config.pscIp}`;
-  const fix = 'Run `psc-bridge create-zone` and `psc-bridge add-records`.';
+  const fix = 'Run `psc-bridge create-zone`, then `psc-bridge add-records`.';
   return guarded(
     id,
     title,
@@ -121,22 +145,17 @@ export function checkRecords(input: CheckInput): Promise<CheckResult> {
         sets.find((s) => s.name === name && s.type === type)?.rrdatas ?? [];
       const cname = find('*.googleapis.com.', 'CNAME');
       const a = find(endpointName, 'A');
-      if (!cname.includes(endpointName)) {
-        return fail(
+      const wrong = (name: string, type: string, data: string[]) =>
+        fail(
           id,
           title,
-          `*.googleapis.com. CNAME is ${cname.join(', ') || 'missing'} in ${zone.name}`,
-          fix,
+          `${name} ${type} is ${data.join(', ') || 'missing'} in ${zone.name}`,
+          data.length === 0
+            ? 'Run `psc-bridge add-records`.'
+            : replaceRecord(input, zone.name ?? '', name, type),
         );
-      }
-      if (!a.includes(config.pscIp ?? '')) {
-        return fail(
-          id,
-          title,
-          `${endpointName} A is ${a.join(', ') || 'missing'} in ${zone.name}`,
-          fix,
-        );
-      }
+      if (!cname.includes(endpointName)) return wrong('*.googleapis.com.', 'CNAME', cname);
+      if (!a.includes(config.pscIp ?? '')) return wrong(endpointName, 'A', a);
       return pass(id, title, `zone ${zone.name}: CNAME ${endpointName}, A ${config.pscIp}`);
     },
     fix,
@@ -192,13 +211,14 @@ async function regionSubnets(input: CheckInput): Promise<string[]> {
 /** The DNS policy has inbound forwarding on and the rule targets live forwarders. */
 export function checkForwarding(
   input: CheckInput,
-  targets: Promise<string[]>,
+  /** The rule's target IPs; undefined when there is no rule. */
+  targets: Promise<string[] | undefined>,
 ): Promise<CheckResult> {
   const { config } = input;
   const id = 'inbound-forwarding';
   const region = config.gcpRegion;
   const title = `inbound DNS forwarding is on and the rule targets live forwarders in ${region}`;
-  const fix = 'Run `psc-bridge create-policy`, then `psc-bridge create-rule`.';
+  const fix = `Turn inbound forwarding on and point the rule at it: ${REBUILD_RULE_STEPS}.`;
   return guarded(
     id,
     title,
@@ -206,15 +226,25 @@ export function checkForwarding(
       const [live, wanted] = await Promise.all([liveForwarders(input), targets]);
       if (!live.on)
         return fail(id, title, `no policy with inbound forwarding on ${config.gcpNetwork}`, fix);
+      if (!wanted) {
+        const create = `Run ${inOrder('psc-bridge create-rule', 'psc-bridge associate')}.`;
+        const forwarders = live.ips.join(', ') || 'none';
+        return fail(
+          id,
+          title,
+          `forwarders: ${forwarders}; there is no rule to target them`,
+          create,
+        );
+      }
+      if (wanted.length === 0) return fail(id, title, 'the rule has no targets', REBUILD_RULE);
       const dead = wanted.filter((ip) => !live.ips.includes(ip));
-      if (wanted.length === 0) return fail(id, title, 'the rule has no targets', fix);
       if (dead.length > 0) {
         return fail(
           id,
           title,
           `the rule targets ${dead.join(', ')}, which no forwarder holds ` +
             `(live: ${live.ips.join(', ') || 'none'})`,
-          'Remove the rule (`psc-bridge create-rule --destroy`) and create it again.',
+          REBUILD_RULE,
         );
       }
       return pass(id, title, `targets ${wanted.join(', ')} are live forwarders`);
