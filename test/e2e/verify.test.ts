@@ -45,6 +45,7 @@ describe('verify on the sandbox', () => {
         const advertised = byId(checks, 'route-advertised');
         assert.match(advertised.reason, /^not advertised to aws-peer-1, aws-peer-2$/);
         assert.match(byId(checks, 'vpc-route').reason, /no route to 10\.164\.128\.1; vgw-/);
+        assert.match(byId(checks, 'psc-http').reason, /^no answer: /);
         await world.applyFix(advertised);
       },
     );

@@ -77,7 +77,11 @@ export async function checkGenerate204(input: CheckInput, plane: DataPlane): Pro
   const ip = input.config.pscIp ?? '';
   const id = 'psc-http';
   const title = `http://${ip}/generate_204 answers 204`;
-  const fix = 'Check `psc-bridge advertise-route` and the VPN; run this from inside the VPC.';
+  // Re-running advertise-route is no fix by itself (see READVERTISE): point at the checks
+  // that say which hop is missing.
+  const fix =
+    'See the route-advertised and vpc-route checks (run `psc-bridge verify`) and the VPN ' +
+    'tunnels; run this from inside the VPC.';
   try {
     const target = await plane.dial(ip);
     const status = await get(target, '/generate_204', plane.timeoutMs);
@@ -102,7 +106,13 @@ function get(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => reject(new Error(`request failed: ${error.message}`)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A reset or hang-up before any reply is how an unreachable endpoint looks from here.
+      const dropped = error.code === 'ECONNRESET' || error.message === 'socket hang up';
+      if (dropped) reject(new Error('no answer: the connection was dropped before any reply'));
+      else if (error.message.startsWith('no answer')) reject(error);
+      else reject(new Error(`request failed: ${error.message}`));
+    });
     req.end();
   });
 }
