@@ -1,12 +1,13 @@
+import type { CloudServices } from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
-import { inspectSteps } from '../engine/inspect.js';
+import { type InspectOutcome, inspectSteps } from '../engine/inspect.js';
 import { type RunResult, runSteps } from '../engine/run.js';
 import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { StateStore } from '../state/store.js';
 import { type StepId, stepInfo } from '../steps/catalog.js';
-import { loadSteps } from '../steps/load.js';
+import { type CloudStep, loadSteps } from '../steps/load.js';
 import { reportError } from '../ui/errors.js';
 import { createReporter } from '../ui/reporter.js';
 import { emit, emitJson, say } from '../ui/terminal.js';
@@ -50,18 +51,23 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   request.precheck?.(before);
   const steps = await loadSteps(ids);
   const services = environment.services(resolved.config, say);
+  const look = (which: typeof steps) => lookAt(which, before, resolved.config, services);
+  const recordedDone = steps.filter((step) => before?.steps[step.id]?.status === 'done');
+  // What the steps find now: all of them when someone is shown a preview, else only the
+  // finished ones of a setup (to spare them a second, step-after-step round of reads).
+  let live: Live | undefined;
   if (request.preview && session.canPrompt) {
-    // Only when someone is asked: a run under --yes or without a terminal reads nothing twice.
-    const outcomes = await inspectSteps(steps, {
-      state: before,
-      config: resolved.config,
-      services,
-      signal: new AbortController().signal,
-    });
-    const live = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+    live = await look(steps);
     for (const line of request.preview(resolved.config, before, live)) say(line);
+  } else if (direction === 'apply' && recordedDone.length > 0) {
+    live = await look(recordedDone);
   }
-  const confirmed = request.confirm
+  const confirmed = new Set(
+    recordedDone
+      .filter((step) => direction === 'apply' && asWanted(live?.get(step.id)))
+      .map((step) => step.id),
+  );
+  const consented = request.confirm
     ? await confirmOrAbort(session, request.confirm, direction)
     : session.flags.yes === true;
 
@@ -86,7 +92,8 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
       services,
       reporter,
       signal: stop.signal,
-      assumeYes: confirmed,
+      assumeYes: consented,
+      confirmed,
     });
     reporter.close(); // the spinner stops before the summary is printed
     if (result.ok && request.summary && !session.flags.json) {
@@ -99,6 +106,24 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
     process.off('SIGTERM', onSignal);
     await store.close();
   }
+}
+
+async function lookAt(
+  steps: readonly CloudStep[],
+  before: State | undefined,
+  config: PartialConfig,
+  services: CloudServices,
+): Promise<Live> {
+  const signal = new AbortController().signal;
+  const outcomes = await inspectSteps(steps, { state: before, config, services, signal });
+  return new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+}
+
+/** Present, as psc-bridge wants it, with nothing that would need the user's yes. */
+function asWanted(outcome: InspectOutcome | undefined): boolean {
+  if (!outcome || 'error' in outcome) return false;
+  const { presence, consent = [] } = outcome.inspection;
+  return presence === 'present' && consent.length === 0;
 }
 
 /**

@@ -45,6 +45,12 @@ export interface EngineOptions<Services> {
   reporter: Reporter;
   signal: AbortSignal;
   assumeYes: boolean;
+  /**
+   * Steps recorded done that the caller has just inspected and found present as wanted:
+   * they are reported unchanged without running `apply`, so a rerun of a finished setup
+   * reads each resource once, all steps at the same time, instead of step after step.
+   */
+  confirmed?: ReadonlySet<StepId>;
 }
 
 export interface RunResult {
@@ -136,7 +142,7 @@ async function runOne<S>(step: Step<S>, options: EngineOptions<S>): Promise<Step
   try {
     const ctx = contextFor(step, options);
     const result = await currentStep.run(step.id, () =>
-      direction === 'apply' ? step.apply(ctx) : step.destroy(ctx),
+      direction === 'apply' ? applyUnlessConfirmed(step, ctx, options) : step.destroy(ctx),
     );
     outcome = await recordSuccess(step, direction, result, began, store);
   } catch (error) {
@@ -170,6 +176,16 @@ function contextFor<S>(step: Step<S>, options: EngineOptions<S>): StepContext<S>
     checkpoint: (change) => store.updateStep(step.id, (record) => merge(record, change)),
     progress: (text) => options.reporter.progress(step, text),
   };
+}
+
+function applyUnlessConfirmed<S>(
+  step: Step<S>,
+  ctx: StepContext<S>,
+  options: EngineOptions<S>,
+): Promise<ApplyResult> {
+  const { ownership } = ctx.record;
+  if (!options.confirmed?.has(step.id) || !ownership) return step.apply(ctx);
+  return Promise.resolve({ action: 'unchanged', ownership, resources: {} });
 }
 
 function merge(record: ReturnType<StateStore['record']>, change: Checkpoint): void {

@@ -156,6 +156,15 @@ for (const [profile, env] of PROFILES) {
       }
       const repeated = [...seen].filter(([, n]) => n > 1);
       assert.deepEqual(repeated, [], 'no read asked twice');
+      // One round of inspections, all steps at once, as `status` makes: no step's apply ran.
+      const looked = (await lookOnly(space.cli, 'status')).calls;
+      const asked = (list: CallRecord[]) =>
+        list.map((c) => `${c.step} ${c.service} ${c.operation} ${c.target}`).sort();
+      assert.deepEqual(asked(calls), asked(looked));
+      assert.deepEqual(
+        json.steps.map((s) => s.action),
+        STEP_IDS.map(() => 'unchanged'),
+      );
     });
 
     test('plan: nothing to do; --teardown deletes, restores the router, keeps APIs', async () => {
