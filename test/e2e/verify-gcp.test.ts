@@ -94,4 +94,23 @@ describe('verify on the sandbox: the GCP side and --resolver', () => {
       },
     );
   });
+  test('a deleted forwarding rule is named, and the fix creates it again', async () => {
+    await world.broken(
+      (w) => {
+        const gcp = project(w);
+        delete gcp.forwardingRules.awsconnpscep;
+        for (const address of Object.values(gcp.globalAddresses)) {
+          address.users = address.users.filter((u) => u !== 'global/forwardingRules/awsconnpscep');
+          address.status = 'RESERVED';
+        }
+      },
+      async () => {
+        const { checks } = await world.verify();
+        assert.deepEqual(failed(checks), ['psc-endpoint']);
+        const endpoint = byId(checks, 'psc-endpoint');
+        assert.equal(endpoint.reason, 'no forwarding rule awsconnpscep in psc-bridge-sandbox');
+        await world.applyFix(endpoint);
+      },
+    );
+  });
 });

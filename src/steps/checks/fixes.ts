@@ -1,3 +1,4 @@
+import { gcloud, sh, shown } from '../gcp/common.js';
 import { type CheckInput, recordOf } from './types.js';
 
 /**
@@ -51,18 +52,26 @@ export const READVERTISE = `Advertise it again: ${inOrder(
  * and come back after. (Deleting the rule by hand and running create-psc alone is not enough
  * today: create-psc reuses its recorded requestId, which GCP takes for a retry.)
  */
-export function rebuildEndpoint(deleteByHand: string): string {
-  const steps = inOrder(
-    'psc-bridge add-records --destroy',
-    'psc-bridge advertise-route --destroy',
-    'psc-bridge create-psc --destroy',
-    'psc-bridge create-psc',
-    'psc-bridge advertise-route --yes',
-    'psc-bridge add-records',
+export const REBUILD_PSC_STEPS = inOrder(
+  'psc-bridge add-records --destroy',
+  'psc-bridge advertise-route --destroy',
+  'psc-bridge create-psc --destroy',
+  'psc-bridge create-psc',
+  'psc-bridge advertise-route --yes',
+  'psc-bridge add-records',
+);
+
+/** For a rule that exists but differs; `--destroy` keeps one psc-bridge did not create. */
+export function rebuildEndpoint(input: CheckInput): string {
+  const remove = gcloud(
+    input.config,
+    'compute forwarding-rules delete',
+    shown(input.config, 'pscEndpoint'),
+    '--global',
   );
   return (
-    `Rebuild the endpoint: ${steps}. A rule psc-bridge did not create is kept by --destroy: ` +
-    `delete it yourself (\`${deleteByHand}\`) before the create-psc step.`
+    `Rebuild the endpoint: ${REBUILD_PSC_STEPS}. A rule psc-bridge did not create is kept by ` +
+    `--destroy: delete it yourself (\`${remove}\`) before the create-psc step.`
   );
 }
 
@@ -77,11 +86,13 @@ export function zoneName(input: CheckInput): string {
  * deleted by hand first. The gcloud line is the one to run against the real cloud.
  */
 export function replaceRecord(input: CheckInput, zone: string, name: string, type: string) {
-  const shown = name.startsWith('*') ? `'${name}'` : name;
-  const project = input.config.gcpProject ?? '<project>';
-  const remove =
-    `gcloud dns record-sets delete ${shown} --type=${type} --zone=${zone} ` +
-    `--project=${project}`;
+  const remove = gcloud(
+    input.config,
+    'dns record-sets delete',
+    sh(name),
+    `--type=${type}`,
+    `--zone=${sh(zone)}`,
+  );
   return (
     `Delete that record (\`${remove}\`), then run \`psc-bridge add-records\`; ` +
     'or, if the record is meant to be, point psc-bridge at it with --psc-endpoint and --psc-ip.'

@@ -1,7 +1,10 @@
+import { toCloudError } from '../../cloud/gcp.js';
 import { ipInCidr } from '../../config/network.js';
+import { orAbsent } from '../gcp/common.js';
 import {
   inOrder,
   READVERTISE,
+  REBUILD_PSC_STEPS,
   REBUILD_RULE,
   REBUILD_RULE_STEPS,
   rebuildEndpoint,
@@ -19,10 +22,16 @@ export function checkEndpoint(input: CheckInput): Promise<CheckResult> {
     title,
     async () => {
       const { compute, projectId } = await input.services.gcp();
-      const [rule] = await compute.globalForwardingRules.get({
-        project: projectId,
-        forwardingRule: config.pscEndpoint ?? '',
-      });
+      const name = config.pscEndpoint ?? '';
+      const api = 'compute.globalForwardingRules.get';
+      const found = compute.globalForwardingRules
+        .get({ project: projectId, forwardingRule: name })
+        .catch((error: unknown) => Promise.reject(toCloudError(error, api, name)));
+      const rule = (await orAbsent(found))?.[0];
+      if (!rule) {
+        const recreate = `Create it again: ${REBUILD_PSC_STEPS}.`;
+        return fail(id, title, `no forwarding rule ${name} in ${projectId}`, recreate);
+      }
       // psc-bridge creates all-apis endpoints; a vpc-sc one serves only the APIs VPC Service
       // Controls supports, so it is not the path the issue asks for.
       if (rule.target !== 'all-apis') {
@@ -30,7 +39,7 @@ export function checkEndpoint(input: CheckInput): Promise<CheckResult> {
           id,
           title,
           `its target is ${rule.target}, not all-apis`,
-          rebuildEndpoint(deleteRule(input)),
+          rebuildEndpoint(input),
         );
       }
       if (rule.IPAddress !== config.pscIp) {
@@ -39,20 +48,12 @@ export function checkEndpoint(input: CheckInput): Promise<CheckResult> {
           title,
           `it holds ${rule.IPAddress}, not ${config.pscIp}`,
           `If ${rule.IPAddress} is the endpoint's address, pass --psc-ip ${rule.IPAddress}. ` +
-            rebuildEndpoint(deleteRule(input)),
+            rebuildEndpoint(input),
         );
       }
       return pass(id, title, `target ${rule.target}, IP ${rule.IPAddress}`);
     },
     'Run `psc-bridge create-psc`.',
-  );
-}
-
-function deleteRule(input: CheckInput): string {
-  const { pscEndpoint, gcpProject } = input.config;
-  return (
-    `gcloud compute forwarding-rules delete ${pscEndpoint} --global ` +
-    `--project=${gcpProject ?? '<project>'}`
   );
 }
 

@@ -51,8 +51,18 @@ export async function guarded(
   try {
     return await check();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return fail(id, title, message, fix);
+    return fail(id, title, messageOf(error), fix);
+  }
+}
+
+/** An error's words; googleapis errors can carry the raw JSON body as their message. */
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    const body = JSON.parse(message) as { error?: { message?: unknown } };
+    return typeof body.error?.message === 'string' ? body.error.message : message;
+  } catch {
+    return message;
   }
 }
 
