@@ -25,7 +25,13 @@ describe('verify on the sandbox', () => {
         const { code, checks } = await world.verify('--from-vpc');
         assert.equal(code, 1);
         assert.deepEqual(failed(checks), ['dns-records', 'resolve-bigquery', 'resolve-storage']);
-        assert.match(checks.find((c) => c.id === 'dns-records')?.reason ?? '', /A is missing/);
+        const records = byId(checks, 'dns-records');
+        assert.equal(
+          records.reason,
+          'awsconnpscep.googleapis.com. A is missing in restrictedgoogleapis',
+        );
+        assert.equal(records.fix, 'Run `psc-bridge add-records`.');
+        await world.applyFix(records);
       },
     );
   });
