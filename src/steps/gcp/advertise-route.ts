@@ -8,6 +8,7 @@ import {
   changeKey,
   type GcpContext,
   gcloud,
+  requestIdOf,
   setting,
   settle,
   shown,
@@ -138,7 +139,7 @@ async function patch(ctx: GcpContext, plan: AddPlan): Promise<void> {
     ...(plan.bgp ? { bgp: plan.bgp } : {}),
     ...(plan.peers ? { bgpPeers: plan.peers } : {}),
   };
-  const requestId = await ctx.token(changeKey('patch', routerResource));
+  const requestId = await requestIdOf(ctx, changeKey('patch', routerResource));
   ctx.progress(`advertising ${rangeOf(ctx.config)} from ${router}`);
   const answer = await call(ctx, 'compute.routers.patch', router, () =>
     clients.compute.routers.patch({
@@ -159,7 +160,7 @@ async function patch(ctx: GcpContext, plan: AddPlan): Promise<void> {
 async function update(ctx: GcpContext, routerResource: Router): Promise<void> {
   const clients = await ctx.services.gcp();
   const router = routerName(ctx.config);
-  const requestId = await ctx.token(changeKey('restore', routerResource.bgp));
+  const requestId = await requestIdOf(ctx, changeKey('restore', routerResource.bgp));
   ctx.progress(`removing ${rangeOf(ctx.config)} from ${router}`);
   const answer = await call(ctx, 'compute.routers.update', router, () =>
     clients.compute.routers.update({

@@ -255,6 +255,29 @@ export function applied(ctx: GcpContext): 'created' | 'adopted' | undefined {
 }
 
 /** True when this step asked the cloud to create `name` (its token reached the state first). */
+/**
+ * The Compute `requestId` for an insert or patch: from the step's token, so every retry and
+ * every resumed run sends the same one and a repeat is a no-op. Compute remembers request ids
+ * for an hour or more, though: once the step has finished, a later run that must create or
+ * patch again (what it made was removed behind psc-bridge's back) would be answered as a
+ * replay and change nothing. So the id also depends on when the step last finished.
+ */
+export async function requestIdOf(ctx: GcpContext, name: string): Promise<string> {
+  const token = await ctx.token(name);
+  const finished = ctx.record.finishedAt;
+  if (finished === undefined) return token;
+  const hex = createHash('sha256').update(`${token} ${finished}`).digest('hex');
+  // Shaped as a version-5 UUID, the form Compute requires (any UUID but the zero one).
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    `5${hex.slice(13, 16)}`,
+    `${variant}${hex.slice(17, 20)}`,
+    hex.slice(20, 32),
+  ].join('-');
+}
+
 export function createdByUs(ctx: GcpContext, name: string): boolean {
   return ctx.record.tokens[name] !== undefined;
 }

@@ -13,6 +13,7 @@ import {
   networkUrl,
   pollOptions,
   read,
+  requestIdOf,
   setting,
   settle,
   shown,
@@ -169,7 +170,7 @@ async function readBoth(ctx: GcpContext, names: Names): Promise<Found> {
 async function createAddress(ctx: GcpContext, names: Names): Promise<string[]> {
   const notes = await checkPscIp(ctx);
   const clients = await ctx.services.gcp();
-  const requestId = await ctx.token('address');
+  const requestId = await requestIdOf(ctx, 'address');
   const api = 'compute.globalAddresses.insert';
   ctx.progress(`reserving ${names.address} (${names.ip})`);
   const answer = await call(ctx, api, names.address, () =>
@@ -206,7 +207,7 @@ async function untilReserved(ctx: GcpContext, names: Names, address: Address): P
 
 async function createRule(ctx: GcpContext, names: Names): Promise<void> {
   const clients = await ctx.services.gcp();
-  const requestId = await ctx.token('forwardingRule');
+  const requestId = await requestIdOf(ctx, 'forwardingRule');
   const api = 'compute.globalForwardingRules.insert';
   ctx.progress(`creating the endpoint ${names.rule}`);
   const answer = await call(ctx, api, names.rule, () =>
