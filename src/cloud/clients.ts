@@ -76,3 +76,18 @@ function required(value: string | undefined, flag: string): string {
 export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
   return env.PSC_BRIDGE_GCP_ENDPOINT ? { gcp: env.PSC_BRIDGE_GCP_ENDPOINT } : {};
 }
+
+/**
+ * Builds, ahead of need, the clients of the given clouds, so that a step late in a run does
+ * not spend its first second loading an SDK (the EC2 client, say, first needed by the last
+ * step of a teardown). Meant for a moment when every running step is waiting on the cloud.
+ * A failure here is ignored: the step that needs the client meets it again and reports it.
+ */
+export function warmUp(services: CloudServices, clouds: ReadonlySet<'gcp' | 'aws'>): void {
+  const ignore = () => {};
+  if (clouds.has('aws')) {
+    void services.ec2().catch(ignore);
+    void services.resolver().catch(ignore);
+  }
+  if (clouds.has('gcp')) void services.gcp().then((gcp) => gcp.compute, ignore);
+}

@@ -1,8 +1,8 @@
-import type { CloudServices } from '../cloud/clients.js';
+import { type CloudServices, warmUp } from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
 import { type InspectOutcome, inspectSteps } from '../engine/inspect.js';
-import { type RunResult, runSteps } from '../engine/run.js';
+import { type Reporter, type RunResult, runSteps } from '../engine/run.js';
 import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { StateStore } from '../state/store.js';
@@ -71,7 +71,11 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
     ? await confirmOrAbort(session, request.confirm, direction)
     : session.flags.yes === true;
 
-  const reporter = await createReporter(session.output);
+  // The first live status comes from a step waiting on the cloud: a good moment to load the
+  // SDKs the later steps need, off the path of any request.
+  const reporter = onFirstProgress(await createReporter(session.output), () =>
+    warmUp(services, new Set(steps.map((step) => step.cloud))),
+  );
   const store = await StateStore.open(session.statePath, session.mode);
   const stop = new AbortController();
   const onSignal = () => {
@@ -106,6 +110,19 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
     process.off('SIGTERM', onSignal);
     await store.close();
   }
+}
+
+function onFirstProgress<R extends Reporter>(reporter: R, first: () => void): R {
+  let seen = false;
+  const progress = reporter.progress.bind(reporter);
+  reporter.progress = (step, text) => {
+    if (!seen) {
+      seen = true;
+      first();
+    }
+    progress(step, text);
+  };
+  return reporter;
 }
 
 async function lookAt(
