@@ -113,7 +113,10 @@ export function buildProgram(
       .command('verify')
       .description('check that the private path works, through the APIs and optionally the VPC')
       .option('--from-vpc', 'also resolve names and reach the endpoint (run inside the VPC)')
-      .option('--resolver <ip>', 'DNS resolver to ask with --from-vpc (default: the system one)')
+      .option(
+        '--resolver <ip[:port]>',
+        'DNS resolver to ask with --from-vpc (default: the system one; with --sandbox, loopback only)',
+      )
       .addHelpText('after', examples(['psc-bridge verify', 'psc-bridge verify --from-vpc'])),
     FIELDS,
   ).action(action(async () => (await import('../commands/verify.js')).verifyCommand));
