@@ -10,6 +10,7 @@ import type {
   SubnetworksClient,
 } from '@google-cloud/compute';
 import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { cloudresourcemanager_v1 } from 'googleapis/build/src/apis/cloudresourcemanager/v1.js';
 import type { dns_v1 } from 'googleapis/build/src/apis/dns/v1.js';
 import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
 import { CloudError } from '../errors.js';
@@ -38,6 +39,8 @@ export interface GcpClients {
   compute: ComputeClients;
   dns(): Promise<dns_v1.Dns>;
   serviceUsage(): Promise<serviceusage_v1.Serviceusage>;
+  /** Only to offer the projects the caller can see, when a prompt asks for one. */
+  resourceManager(): Promise<cloudresourcemanager_v1.Cloudresourcemanager>;
 }
 
 /**
@@ -88,6 +91,15 @@ export async function createGcpClients(options: GcpClientOptions): Promise<GcpCl
     dns: once(async () => {
       const { dns_v1 } = await import('googleapis/build/src/apis/dns/v1.js');
       return new dns_v1.Dns({ ...(rootUrl ? { rootUrl } : {}), auth });
+    }),
+    resourceManager: once(async () => {
+      const { cloudresourcemanager_v1 } = await import(
+        'googleapis/build/src/apis/cloudresourcemanager/v1.js'
+      );
+      return new cloudresourcemanager_v1.Cloudresourcemanager({
+        ...(rootUrl ? { rootUrl } : {}),
+        auth,
+      });
     }),
     serviceUsage: once(async () => {
       const { serviceusage_v1 } = await import('googleapis/build/src/apis/serviceusage/v1.js');

@@ -25,9 +25,21 @@ async function discover(
 ): Promise<Choice[] | undefined> {
   const services = cloudServices(known, endpoints);
   switch (kind) {
-    case 'gcpProjects':
-      // Listing projects needs the Resource Manager API, which psc-bridge does not otherwise use.
-      return undefined;
+    case 'gcpProjects': {
+      // Before a project is known: clients that name none, for Resource Manager's list.
+      const { createGcpClients } = await import('../cloud/gcp.js');
+      const gcp = await createGcpClients({ projectId: '', ...definedEndpoint(endpoints.gcp) });
+      const { data } = await (await gcp.resourceManager()).projects.list({
+        filter: 'lifecycleState:ACTIVE',
+      });
+      return (data.projects ?? []).map((project) => ({
+        value: project.projectId ?? '',
+        label:
+          project.name && project.name !== project.projectId
+            ? `${project.projectId} (${project.name})`
+            : (project.projectId ?? ''),
+      }));
+    }
     case 'gcpNetworks': {
       if (!known.gcpProject) return undefined;
       const { compute, projectId } = await services.gcp();
@@ -89,4 +101,8 @@ async function discover(
 function nameTag(tags: { Key?: string; Value?: string }[] | undefined): string {
   const name = tags?.find((tag) => tag.Key === 'Name')?.Value;
   return name ? ` (${name})` : '';
+}
+
+function definedEndpoint(endpoint: string | undefined): { endpoint?: string } {
+  return endpoint ? { endpoint } : {};
 }

@@ -11,7 +11,13 @@ export interface World {
   calls: CallRecord[];
 }
 
-export type ServiceName = 'serviceusage' | 'compute' | 'dns' | 'ec2' | 'route53resolver';
+export type ServiceName =
+  | 'serviceusage'
+  | 'resourcemanager'
+  | 'compute'
+  | 'dns'
+  | 'ec2'
+  | 'route53resolver';
 
 /** The service a call log entry names: `unknown` for a request no service module claims. */
 export type LoggedService = ServiceName | 'unknown';

@@ -17,6 +17,20 @@ describe('prompt choices discovered from the clouds (sandbox)', () => {
   const values = async (...args: Parameters<Discoverer>) =>
     (await discover(...args))?.map((choice) => choice.value);
 
+  test('GCP: the projects the caller can see, through Resource Manager', async () => {
+    const projects = await discover('gcpProjects', {});
+    assert.deepEqual(
+      projects?.map((choice) => choice.value),
+      Object.keys(server.store.current().gcp.projects).sort(),
+    );
+    assert.ok(projects?.some((choice) => choice.value === 'psc-bridge-sandbox'));
+    const calls = server.store.current().calls.filter((call) => call.service === 'resourcemanager');
+    assert.deepEqual(
+      calls.map((call) => [call.operation, call.mutating]),
+      [['cloudresourcemanager.projects.list', false]],
+    );
+  });
+
   test('GCP: networks, regions holding the network, routers', async () => {
     const project = { gcpProject: 'psc-bridge-sandbox' };
     assert.deepEqual(await values('gcpNetworks', project), ['aws-vpn-test-vpc']);
@@ -42,6 +56,5 @@ describe('prompt choices discovered from the clouds (sandbox)', () => {
   test('nothing to offer until what a list depends on is known', async () => {
     assert.equal(await discover('gcpRouters', { gcpProject: 'psc-bridge-sandbox' }), undefined);
     assert.equal(await discover('awsSubnets', { awsRegion: 'ap-northeast-1' }), undefined);
-    assert.equal(await discover('gcpProjects', {}), undefined);
   });
 });
