@@ -52,6 +52,7 @@ function readOnlyContext<S>(id: StepId, options: InspectOptions<S>): StepContext
     phase: 'inspect',
     assumeYes: false,
     token: async () => refuse(),
+    forget: async () => refuse(),
     checkpoint: async () => refuse(),
     progress: () => {},
   };

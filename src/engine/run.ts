@@ -173,6 +173,10 @@ function contextFor<S>(step: Step<S>, options: EngineOptions<S>): StepContext<S>
       });
       return token;
     },
+    forget: (name) =>
+      store.updateStep(step.id, (record) => {
+        delete record.tokens[name];
+      }),
     checkpoint: (change) => store.updateStep(step.id, (record) => merge(record, change)),
     progress: (text) => options.reporter.progress(step, text),
   };

@@ -28,6 +28,12 @@ export interface StepContext<Services = unknown> {
    * first if the state has none, so the create call that follows can be safely repeated.
    */
   token(name: string): Promise<string>;
+  /**
+   * Drops the token `name` from the state: its create call met a resource someone else made
+   * in the moment since the step looked, so psc-bridge must not count it as its own (and so
+   * never delete it on teardown).
+   */
+  forget(name: string): Promise<void>;
   /** Writes resource ids or prior values to the state now, before the next cloud call. */
   checkpoint(change: Checkpoint): Promise<void>;
   /** Live status for the person watching, e.g. `CREATING (1m 20s)`. */

@@ -69,7 +69,7 @@ export const step: CloudStep = {
 
     if (missing.length > 0) {
       await ctx.checkpoint({ resources: { zone }, outputs });
-      await addRecords(ctx, zone, missing);
+      await addRecords(ctx, zone, missing, outputs);
     }
     return {
       ...outcome(ctx, missing.length > 0, added.length > 0),
@@ -223,15 +223,28 @@ function outcome(
   return { action: anyOurs ? 'created' : 'adopted', ownership };
 }
 
-async function addRecords(ctx: GcpContext, zone: string, additions: Rrset[]): Promise<void> {
+async function addRecords(
+  ctx: GcpContext,
+  zone: string,
+  additions: Rrset[],
+  outputs: { added: Rrset[] },
+): Promise<void> {
   ctx.progress(`adding ${additions.map(label).join(', ')} to ${zone}`);
   // A retried change answered 409 went through the first time if every addition is there now.
-  const inPlace = async () => {
+  const isOurs = async () => {
     const verdicts = await judgeAll(ctx, zone);
     const ours = verdicts.filter((each) => additions.some((added) => same(added, each.want)));
     return ours.length === additions.length && ours.every((each) => each.kind === 'present');
   };
-  await change(ctx, zone, { additions }, inPlace);
+  // Else someone added them since the step looked: they are not psc-bridge's to delete.
+  const disown = () =>
+    ctx.checkpoint({
+      outputs: {
+        ...outputs,
+        added: outputs.added.filter((each) => !additions.some((added) => same(added, each))),
+      },
+    });
+  await change(ctx, zone, { additions }, { isOurs, disown });
 }
 
 /**
@@ -242,14 +255,14 @@ async function change(
   ctx: GcpContext,
   zone: string,
   body: { additions?: Rrset[]; deletions?: Rrset[] },
-  inPlace?: () => Promise<boolean>,
+  inPlace?: { isOurs: () => Promise<boolean>; disown: () => Promise<void> },
 ): Promise<void> {
   const dns = await dnsOf(ctx);
   const api = 'dns.changes.create';
   const send = () =>
     dns.changes.create({ project: project(ctx), managedZone: zone, requestBody: body });
   const answer = inPlace
-    ? await createOnce(ctx, api, zone, send, inPlace)
+    ? await createOnce(ctx, api, zone, send, inPlace.isOurs, inPlace.disown)
     : await call(ctx, api, zone, send);
   if (!answer) return;
   const { data } = answer;

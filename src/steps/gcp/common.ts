@@ -160,7 +160,8 @@ export async function call<T>(
  * Sends a create through `call`. Cloud DNS creates carry no idempotency id the way Compute's
  * `requestId` does, so a retry after an answer lost in transit meets 409 for what the first
  * try made. Then `isOurs` re-reads: when what exists is what was asked, the create is taken
- * as done (answering undefined); otherwise, and for a 409 on the first try, the error stands.
+ * as done (answering undefined); otherwise, and for a 409 on the first try, the error stands
+ * and `disown` takes back the step's claim on the resource.
  */
 export async function createOnce<T>(
   ctx: GcpContext,
@@ -168,6 +169,7 @@ export async function createOnce<T>(
   resource: string,
   send: () => Promise<T>,
   isOurs: () => Promise<boolean>,
+  disown: () => Promise<void>,
 ): Promise<T | undefined> {
   let tries = 0;
   try {
@@ -181,6 +183,26 @@ export async function createOnce<T>(
       ctx.services.trace?.(`gcp ${api} ${resource}: a retry found it made, taken as created`);
       return undefined;
     }
+    // Someone else's, made since the step looked: claim nothing, so teardown leaves it.
+    if (error instanceof CloudError && error.code === 'ALREADY_EXISTS') await disown();
+    throw error;
+  }
+}
+
+/**
+ * Runs a Compute insert; when it meets ALREADY_EXISTS (a resource someone made since the step
+ * looked: our own repeat would be answered as a replay, not refused), the token goes, so
+ * nothing counts that resource as psc-bridge's.
+ */
+export async function insertOwned<T>(
+  ctx: GcpContext,
+  token: string,
+  insert: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (error instanceof CloudError && error.code === 'ALREADY_EXISTS') await ctx.forget(token);
     throw error;
   }
 }

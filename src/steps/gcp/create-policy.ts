@@ -154,6 +154,7 @@ async function create(ctx: GcpContext): Promise<boolean> {
       const policy = found?.data;
       return policy?.enableInboundForwarding === true && bindsNetwork(ctx, policy.networks);
     },
+    () => ctx.forget(TOKEN),
   );
   return true;
 }

@@ -10,6 +10,7 @@ import {
   createdByUs,
   type GcpContext,
   gcloud,
+  insertOwned,
   networkUrl,
   pollOptions,
   read,
@@ -173,18 +174,20 @@ async function createAddress(ctx: GcpContext, names: Names): Promise<string[]> {
   const requestId = await requestIdOf(ctx, 'address');
   const api = 'compute.globalAddresses.insert';
   ctx.progress(`reserving ${names.address} (${names.ip})`);
-  const answer = await call(ctx, api, names.address, () =>
-    clients.compute.globalAddresses.insert({
-      project: clients.projectId,
-      requestId,
-      addressResource: {
-        name: names.address,
-        address: names.ip,
-        addressType: 'INTERNAL',
-        purpose: PSC,
-        network: networkUrl(ctx.config),
-      },
-    }),
+  const answer = await insertOwned(ctx, 'address', () =>
+    call(ctx, api, names.address, () =>
+      clients.compute.globalAddresses.insert({
+        project: clients.projectId,
+        requestId,
+        addressResource: {
+          name: names.address,
+          address: names.ip,
+          addressType: 'INTERNAL',
+          purpose: PSC,
+          network: networkUrl(ctx.config),
+        },
+      }),
+    ),
   );
   await settle(ctx, clients, answer, api, names.address);
   return notes;
@@ -210,21 +213,23 @@ async function createRule(ctx: GcpContext, names: Names): Promise<void> {
   const requestId = await requestIdOf(ctx, 'forwardingRule');
   const api = 'compute.globalForwardingRules.insert';
   ctx.progress(`creating the endpoint ${names.rule}`);
-  const answer = await call(ctx, api, names.rule, () =>
-    clients.compute.globalForwardingRules.insert({
-      project: clients.projectId,
-      requestId,
-      forwardingRuleResource: {
-        name: names.rule,
-        IPAddress: computeUrl(ctx.config, `global/addresses/${names.address}`),
-        network: networkUrl(ctx.config),
-        target: TARGET,
-        loadBalancingScheme: '',
-        serviceDirectoryRegistrations: [
-          { serviceDirectoryRegion: setting(ctx.config, 'gcpRegion') },
-        ],
-      },
-    }),
+  const answer = await insertOwned(ctx, 'forwardingRule', () =>
+    call(ctx, api, names.rule, () =>
+      clients.compute.globalForwardingRules.insert({
+        project: clients.projectId,
+        requestId,
+        forwardingRuleResource: {
+          name: names.rule,
+          IPAddress: computeUrl(ctx.config, `global/addresses/${names.address}`),
+          network: networkUrl(ctx.config),
+          target: TARGET,
+          loadBalancingScheme: '',
+          serviceDirectoryRegistrations: [
+            { serviceDirectoryRegion: setting(ctx.config, 'gcpRegion') },
+          ],
+        },
+      }),
+    ),
   );
   await settle(ctx, clients, answer, api, names.rule);
 }

@@ -228,6 +228,7 @@ async function create(ctx: GcpContext): Promise<string> {
       );
       return found !== undefined && differencesOf(ctx, found.data).length === 0;
     },
+    () => ctx.forget(TOKEN),
   );
   return name;
 }
