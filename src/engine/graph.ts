@@ -56,3 +56,27 @@ export function criticalPath(
   };
   return Math.max(0, ...steps.map((step) => finish(step.id)));
 }
+
+/**
+ * For each step, the longest chain of steps that cannot start before it ends, itself
+ * included. Starting the step with the longest chain first puts the run's critical path on
+ * the wire before anything else asks for the machine's time (loading an SDK, say).
+ */
+export function chainLengths(
+  steps: readonly StepInfo[],
+  direction: Direction,
+): Map<StepId, number> {
+  const edges = waitsFor(steps, direction);
+  const after = new Map<StepId, StepId[]>(steps.map((step) => [step.id, []]));
+  for (const [id, before] of edges) for (const each of before) after.get(each)?.push(id);
+  const memo = new Map<StepId, number>();
+  const length = (id: StepId): number => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const value = 1 + Math.max(0, ...(after.get(id) ?? []).map(length));
+    memo.set(id, value);
+    return value;
+  };
+  for (const step of steps) length(step.id);
+  return memo;
+}

@@ -14,7 +14,7 @@ import type {
   StepContext,
 } from '../steps/types.js';
 import { currentStep } from '../util/scope.js';
-import { type Direction, waitsFor } from './graph.js';
+import { chainLengths, type Direction, waitsFor } from './graph.js';
 
 export type OutcomeAction = ApplyAction | DestroyAction | 'failed' | 'skipped' | 'interrupted';
 
@@ -75,13 +75,16 @@ export async function runSteps<S>(options: EngineOptions<S>): Promise<RunResult>
   const running = new Map<StepId, Promise<void>>();
   let failure: RunResult['failure'];
 
+  const chain = chainLengths(steps, direction);
   const ready = () =>
-    steps.filter(
-      (step) =>
-        !finished.has(step.id) &&
-        !running.has(step.id) &&
-        (edges.get(step.id) ?? []).every((id) => isSuccess(finished.get(id))),
-    );
+    steps
+      .filter(
+        (step) =>
+          !finished.has(step.id) &&
+          !running.has(step.id) &&
+          (edges.get(step.id) ?? []).every((id) => isSuccess(finished.get(id))),
+      )
+      .sort((a, b) => (chain.get(b.id) ?? 0) - (chain.get(a.id) ?? 0));
 
   const stopped = aborted(signal);
   for (;;) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { criticalPath, waitsFor } from '../../src/engine/graph.js';
+import { chainLengths, criticalPath, waitsFor } from '../../src/engine/graph.js';
 import { type Reporter, runSteps } from '../../src/engine/run.js';
 import { CloudError } from '../../src/errors.js';
 import { readState, StateStore } from '../../src/state/store.js';
@@ -107,6 +107,13 @@ describe('graph', () => {
     assert.deepEqual(destroy.get('associate'), []);
   });
 
+  test('each step knows the longest chain that waits on it', () => {
+    const destroy = chainLengths(CATALOG, 'destroy');
+    assert.equal(destroy.get('associate'), 4); // associate, rule, endpoint, group
+    assert.equal(destroy.get('advertise-route'), 3); // advertise-route, create-psc, enable-apis
+    assert.equal(chainLengths(CATALOG, 'apply').get('associate'), 1);
+  });
+
   test('the critical path of the real graph is four steps deep', () => {
     assert.equal(criticalPath(CATALOG, 'apply'), 4);
     assert.equal(criticalPath(CATALOG, 'destroy'), 4);
@@ -147,6 +154,14 @@ describe('engine', () => {
     // One after another the ten steps would take 1000 ms; the graph is four deep. (Kept loose:
     // every transition is an fsync'd state write, slow on a busy machine.)
     assert.ok(took < 950, `took ${took.toFixed(0)} ms`);
+  });
+
+  test('of the steps ready together, the head of the longest chain starts first', async () => {
+    const events: Event[] = [];
+    const { result } = await run(events, { direction: 'destroy' });
+    assert.equal(result.ok, true);
+    // Catalog order would start advertise-route first; associate heads the longer chain.
+    assert.equal(order(events, 'start')[0], 'associate');
   });
 
   test('teardown walks the graph backwards', async () => {
