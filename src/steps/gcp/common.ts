@@ -190,21 +190,28 @@ export async function createOnce<T>(
 }
 
 /**
- * Runs a Compute insert; when it meets ALREADY_EXISTS (a resource someone made since the step
- * looked: our own repeat would be answered as a replay, not refused), the token goes, so
- * nothing counts that resource as psc-bridge's.
+ * A Compute insert under the step's token `token`, waited for until done. When it meets
+ * ALREADY_EXISTS (a resource someone made since the step looked: our own repeat would be
+ * answered as a replay, not refused), the token goes, so nothing counts that resource as
+ * psc-bridge's.
  */
-export async function insertOwned<T>(
+export async function insertOnce(
   ctx: GcpContext,
   token: string,
-  insert: () => Promise<T>,
-): Promise<T> {
+  api: string,
+  resource: string,
+  send: (clients: GcpClients, requestId: string) => Promise<unknown>,
+): Promise<ComputeOperation> {
+  const clients = await ctx.services.gcp();
+  const requestId = await requestIdOf(ctx, token);
+  let answer: unknown;
   try {
-    return await insert();
+    answer = await call(ctx, api, resource, () => send(clients, requestId));
   } catch (error) {
     if (error instanceof CloudError && error.code === 'ALREADY_EXISTS') await ctx.forget(token);
     throw error;
   }
+  return settle(ctx, clients, answer, api, resource);
 }
 
 /** Like `call`, but a 404 reads as undefined: the resource is absent. */

@@ -10,11 +10,10 @@ import {
   createdByUs,
   type GcpContext,
   gcloud,
-  insertOwned,
+  insertOnce,
   networkUrl,
   pollOptions,
   read,
-  requestIdOf,
   setting,
   settle,
   shown,
@@ -170,26 +169,21 @@ async function readBoth(ctx: GcpContext, names: Names): Promise<Found> {
 
 async function createAddress(ctx: GcpContext, names: Names): Promise<string[]> {
   const notes = await checkPscIp(ctx);
-  const clients = await ctx.services.gcp();
-  const requestId = await requestIdOf(ctx, 'address');
-  const api = 'compute.globalAddresses.insert';
   ctx.progress(`reserving ${names.address} (${names.ip})`);
-  const answer = await insertOwned(ctx, 'address', () =>
-    call(ctx, api, names.address, () =>
-      clients.compute.globalAddresses.insert({
-        project: clients.projectId,
-        requestId,
-        addressResource: {
-          name: names.address,
-          address: names.ip,
-          addressType: 'INTERNAL',
-          purpose: PSC,
-          network: networkUrl(ctx.config),
-        },
-      }),
-    ),
+  const api = 'compute.globalAddresses.insert';
+  await insertOnce(ctx, 'address', api, names.address, (clients, requestId) =>
+    clients.compute.globalAddresses.insert({
+      project: clients.projectId,
+      requestId,
+      addressResource: {
+        name: names.address,
+        address: names.ip,
+        addressType: 'INTERNAL',
+        purpose: PSC,
+        network: networkUrl(ctx.config),
+      },
+    }),
   );
-  await settle(ctx, clients, answer, api, names.address);
   return notes;
 }
 
@@ -209,29 +203,24 @@ async function untilReserved(ctx: GcpContext, names: Names, address: Address): P
 }
 
 async function createRule(ctx: GcpContext, names: Names): Promise<void> {
-  const clients = await ctx.services.gcp();
-  const requestId = await requestIdOf(ctx, 'forwardingRule');
-  const api = 'compute.globalForwardingRules.insert';
   ctx.progress(`creating the endpoint ${names.rule}`);
-  const answer = await insertOwned(ctx, 'forwardingRule', () =>
-    call(ctx, api, names.rule, () =>
-      clients.compute.globalForwardingRules.insert({
-        project: clients.projectId,
-        requestId,
-        forwardingRuleResource: {
-          name: names.rule,
-          IPAddress: computeUrl(ctx.config, `global/addresses/${names.address}`),
-          network: networkUrl(ctx.config),
-          target: TARGET,
-          loadBalancingScheme: '',
-          serviceDirectoryRegistrations: [
-            { serviceDirectoryRegion: setting(ctx.config, 'gcpRegion') },
-          ],
-        },
-      }),
-    ),
+  const api = 'compute.globalForwardingRules.insert';
+  await insertOnce(ctx, 'forwardingRule', api, names.rule, (clients, requestId) =>
+    clients.compute.globalForwardingRules.insert({
+      project: clients.projectId,
+      requestId,
+      forwardingRuleResource: {
+        name: names.rule,
+        IPAddress: computeUrl(ctx.config, `global/addresses/${names.address}`),
+        network: networkUrl(ctx.config),
+        target: TARGET,
+        loadBalancingScheme: '',
+        serviceDirectoryRegistrations: [
+          { serviceDirectoryRegion: setting(ctx.config, 'gcpRegion') },
+        ],
+      },
+    }),
   );
-  await settle(ctx, clients, answer, api, names.rule);
 }
 
 function adoptionNotes(ctx: GcpContext, names: Names, found: Found): string[] {
