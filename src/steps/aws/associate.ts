@@ -16,6 +16,7 @@ import {
   hasCode,
   outputOf,
   requireOutput,
+  SECONDS_LONG,
   setting,
   sh,
   shown,
@@ -263,21 +264,27 @@ async function associate(ctx: AwsContext, ruleId: string): Promise<ResolverRuleA
 }
 
 async function waitComplete(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `association ${id} to be COMPLETE`, WAIT_MS, async (ms) => {
-    const association = await getAssociation(ctx, id);
-    const status = association?.Status ?? 'GONE';
-    ctx.progress(`${status} ${elapsedText(ms)}`);
-    if (status === 'COMPLETE') return true;
-    if (status === 'CREATING') return undefined;
-    throw new CloudError(
-      'ASSOCIATION_NOT_COMPLETE',
-      `Association ${id} is ${status}` +
-        `${association?.StatusMessage ? `: ${association.StatusMessage}` : ''}.`,
-      { cloud: 'aws', api: 'route53resolver:GetResolverRuleAssociation', resource: id },
-      'Look at the association in the Route 53 Resolver console; remove it ' +
-        '(`psc-bridge associate --destroy`) and run again.',
-    );
-  });
+  await waitFor(
+    ctx,
+    `association ${id} to be COMPLETE`,
+    WAIT_MS,
+    async (ms) => {
+      const association = await getAssociation(ctx, id);
+      const status = association?.Status ?? 'GONE';
+      ctx.progress(`${status} ${elapsedText(ms)}`);
+      if (status === 'COMPLETE') return true;
+      if (status === 'CREATING') return undefined;
+      throw new CloudError(
+        'ASSOCIATION_NOT_COMPLETE',
+        `Association ${id} is ${status}` +
+          `${association?.StatusMessage ? `: ${association.StatusMessage}` : ''}.`,
+        { cloud: 'aws', api: 'route53resolver:GetResolverRuleAssociation', resource: id },
+        'Look at the association in the Route 53 Resolver console; remove it ' +
+          '(`psc-bridge associate --destroy`) and run again.',
+      );
+    },
+    SECONDS_LONG,
+  );
 }
 
 async function disassociate(ctx: AwsContext, association: ResolverRuleAssociation) {
@@ -299,10 +306,16 @@ async function disassociate(ctx: AwsContext, association: ResolverRuleAssociatio
 }
 
 async function waitGone(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `association ${id} to be removed`, WAIT_MS, async (ms) => {
-    const association = await getAssociation(ctx, id);
-    if (!association) return true;
-    ctx.progress(`${association.Status} ${elapsedText(ms)}`);
-    return undefined;
-  });
+  await waitFor(
+    ctx,
+    `association ${id} to be removed`,
+    WAIT_MS,
+    async (ms) => {
+      const association = await getAssociation(ctx, id);
+      if (!association) return true;
+      ctx.progress(`${association.Status} ${elapsedText(ms)}`);
+      return undefined;
+    },
+    SECONDS_LONG,
+  );
 }

@@ -109,26 +109,34 @@ export function elapsedText(ms: number): string {
 }
 
 /**
- * Polls `check` every 2 s until it returns a value or `timeoutMs` passes. Both are real-cloud
- * durations, multiplied by the services' pollScale. `check` gets the elapsed time so it can
- * report it.
+ * Poll intervals: every 2 s for what takes minutes (a resolver endpoint, a group its network
+ * interfaces still hold), under a hundred cheap reads well within the API's rate limits; every
+ * second for what takes seconds (rules, associations).
+ */
+export const MINUTES_LONG = 2_000;
+export const SECONDS_LONG = 1_000;
+
+/**
+ * Polls `check` every `intervalMs` (2 s unless given) until it returns a value or `timeoutMs`
+ * passes. All are real-cloud durations, multiplied by the services' pollScale. `check` gets
+ * the elapsed time so it can report it. A fixed interval, no backoff: each wait here is on an
+ * operation that ends by itself within minutes, and every second of lateness in noticing its
+ * end delays the whole chain behind it.
  */
 export function waitFor<T>(
   ctx: AwsContext,
   what: string,
   timeoutMs: number,
   check: (elapsedMs: number) => Promise<T | undefined>,
+  intervalMs: number = MINUTES_LONG,
 ): Promise<T> {
   const scale = ctx.services.pollScale;
   const began = Date.now();
   return pollUntil(() => check(Date.now() - began), {
     signal: ctx.signal,
     timeoutMs: timeoutMs * scale,
-    // Every 2 s: under a hundred cheap reads over an endpoint creation that takes minutes,
-    // well within the API's rate limits, and on average a second late in noticing it is done
-    // (at 5 s it was 2.5 s, on each of the chain's waits: the whole run's main excess).
-    intervalMs: 2_000 * scale,
-    maxIntervalMs: 2_000 * scale,
+    intervalMs: intervalMs * scale,
+    maxIntervalMs: intervalMs * scale,
     what,
     cloud: 'aws',
   });

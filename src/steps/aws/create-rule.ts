@@ -22,6 +22,7 @@ import {
   outputOf,
   ownTags,
   requireOutput,
+  SECONDS_LONG,
   setting,
   sh,
   shown,
@@ -271,21 +272,27 @@ async function createRule(
 }
 
 async function waitComplete(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `resolver rule ${id} to be COMPLETE`, WAIT_MS, async (ms) => {
-    const rule = await getRule(ctx, id);
-    const status = rule?.Status ?? 'GONE';
-    if (status === 'COMPLETE') return true;
-    if (status === 'UPDATING') {
-      ctx.progress(`${status} ${elapsedText(ms)}`);
-      return undefined;
-    }
-    throw new CloudError(
-      'RULE_NOT_COMPLETE',
-      `Resolver rule ${id} is ${status}${rule?.StatusMessage ? `: ${rule.StatusMessage}` : ''}.`,
-      { cloud: 'aws', api: 'route53resolver:GetResolverRule', resource: id },
-      'Look at the rule in the Route 53 Resolver console, fix or delete it, and run again.',
-    );
-  });
+  await waitFor(
+    ctx,
+    `resolver rule ${id} to be COMPLETE`,
+    WAIT_MS,
+    async (ms) => {
+      const rule = await getRule(ctx, id);
+      const status = rule?.Status ?? 'GONE';
+      if (status === 'COMPLETE') return true;
+      if (status === 'UPDATING') {
+        ctx.progress(`${status} ${elapsedText(ms)}`);
+        return undefined;
+      }
+      throw new CloudError(
+        'RULE_NOT_COMPLETE',
+        `Resolver rule ${id} is ${status}${rule?.StatusMessage ? `: ${rule.StatusMessage}` : ''}.`,
+        { cloud: 'aws', api: 'route53resolver:GetResolverRule', resource: id },
+        'Look at the rule in the Route 53 Resolver console, fix or delete it, and run again.',
+      );
+    },
+    SECONDS_LONG,
+  );
 }
 
 /**
@@ -293,14 +300,20 @@ async function waitComplete(ctx: AwsContext, id: string): Promise<void> {
  * ours when the associate step did not remove it).
  */
 async function waitUnassociated(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `resolver rule ${id} to lose its associations`, WAIT_MS, async (ms) => {
-    const associations = await listAssociations(ctx, id);
-    if (associations.length === 0) return true;
-    const staying = associations.filter((a) => a.Status !== 'DELETING');
-    if (staying.length > 0) throw stillAssociated(ctx, id, staying);
-    ctx.progress(`waiting for ${associations.length} association(s) to go ${elapsedText(ms)}`);
-    return undefined;
-  });
+  await waitFor(
+    ctx,
+    `resolver rule ${id} to lose its associations`,
+    WAIT_MS,
+    async (ms) => {
+      const associations = await listAssociations(ctx, id);
+      if (associations.length === 0) return true;
+      const staying = associations.filter((a) => a.Status !== 'DELETING');
+      if (staying.length > 0) throw stillAssociated(ctx, id, staying);
+      ctx.progress(`waiting for ${associations.length} association(s) to go ${elapsedText(ms)}`);
+      return undefined;
+    },
+    SECONDS_LONG,
+  );
 }
 
 function stillAssociated(
@@ -334,12 +347,18 @@ async function deleteRule(ctx: AwsContext, id: string): Promise<void> {
 }
 
 async function waitGone(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `resolver rule ${id} to be deleted`, WAIT_MS, async (ms) => {
-    const rule = await getRule(ctx, id);
-    if (!rule) return true;
-    ctx.progress(`${rule.Status} ${elapsedText(ms)}`);
-    return undefined;
-  });
+  await waitFor(
+    ctx,
+    `resolver rule ${id} to be deleted`,
+    WAIT_MS,
+    async (ms) => {
+      const rule = await getRule(ctx, id);
+      if (!rule) return true;
+      ctx.progress(`${rule.Status} ${elapsedText(ms)}`);
+      return undefined;
+    },
+    SECONDS_LONG,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
