@@ -48,10 +48,14 @@ function measure(label, direction, args) {
   for (const call of made) work.set(call.step, (work.get(call.step) ?? 0) + (call.workMs ?? 0));
   const path = criticalPath(CATALOG, direction, (id) => work.get(id) ?? 0);
   const window = made.at(-1).at - made[0].at;
+  // A no-op rerun waits for no modelled work: there is no path to compare against.
+  const ratios =
+    path > 0
+      ? `ratio ${(wall / path).toFixed(3)} (API window ${(window / path).toFixed(3)})`
+      : 'no modelled work, no ratio';
   console.log(
     `${label}: wall ${seconds(wall)} (first to last API call ${seconds(window)}), ` +
-      `critical path ${seconds(path)}; ratio ${(wall / path).toFixed(3)} ` +
-      `(API window ${(window / path).toFixed(3)}); ${made.length} calls`,
+      `critical path ${seconds(path)}; ${ratios}; ${made.length} calls`,
   );
   return made;
 }
