@@ -78,16 +78,15 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
 }
 
 /**
- * Builds, ahead of need, the clients of the given clouds, so that a step late in a run does
- * not spend its first second loading an SDK (the EC2 client, say, first needed by the last
- * step of a teardown). Meant for a moment when every running step is waiting on the cloud.
- * A failure here is ignored: the step that needs the client meets it again and reports it.
+ * Builds the AWS clients ahead of need, so that a step late in a run does not spend its first
+ * second loading the SDK (the EC2 client, first needed by the last step of a teardown). Meant
+ * for a moment when the running steps are waiting on the cloud, and only when AWS steps are
+ * still to come. (Not the GCP clients: which of them a step needs depends on the step, and
+ * loading Compute for a run that never calls it would cost more than it saves.) A failure
+ * here is ignored: the step that needs the client meets it again and reports it.
  */
-export function warmUp(services: CloudServices, clouds: ReadonlySet<'gcp' | 'aws'>): void {
+export function warmUpAws(services: CloudServices): void {
   const ignore = () => {};
-  if (clouds.has('aws')) {
-    void services.ec2().catch(ignore);
-    void services.resolver().catch(ignore);
-  }
-  if (clouds.has('gcp')) void services.gcp().then((gcp) => gcp.compute, ignore);
+  void services.ec2().catch(ignore);
+  void services.resolver().catch(ignore);
 }

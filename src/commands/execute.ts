@@ -1,4 +1,4 @@
-import { type CloudServices, warmUp } from '../cloud/clients.js';
+import { type CloudServices, warmUpAws } from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
 import { type InspectOutcome, inspectSteps } from '../engine/inspect.js';
@@ -72,10 +72,10 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
     : session.flags.yes === true;
 
   // The first live status comes from a step waiting on the cloud: a good moment to load the
-  // SDKs the later steps need, off the path of any request.
-  const reporter = onFirstProgress(await createReporter(session.output), () =>
-    warmUp(services, new Set(steps.map((step) => step.cloud))),
-  );
+  // AWS SDK for the AWS steps still to come, off the path of any request.
+  const reporter = onFirstProgress(await createReporter(session.output), (started) => {
+    if (steps.some((step) => step.cloud === 'aws' && !started.has(step.id))) warmUpAws(services);
+  });
   const store = await StateStore.open(session.statePath, session.mode);
   const stop = new AbortController();
   const onSignal = () => {
@@ -112,15 +112,24 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   }
 }
 
-function onFirstProgress<R extends Reporter>(reporter: R, first: () => void): R {
+/** Calls `first` once, with the steps started so far, at the first live status. */
+function onFirstProgress<R extends Reporter>(
+  reporter: R,
+  first: (started: ReadonlySet<StepId>) => void,
+): R {
+  const started = new Set<StepId>();
   let seen = false;
-  const progress = reporter.progress.bind(reporter);
+  const { progress, started: start } = reporter;
+  reporter.started = (step, direction) => {
+    started.add(step.id);
+    start.call(reporter, step, direction);
+  };
   reporter.progress = (step, text) => {
     if (!seen) {
       seen = true;
-      first();
+      first(started);
     }
-    progress(step, text);
+    progress.call(reporter, step, text);
   };
   return reporter;
 }
