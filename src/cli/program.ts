@@ -115,7 +115,7 @@ export function buildProgram(
       .option('--from-vpc', 'also resolve names and reach the endpoint (run inside the VPC)')
       .option(
         '--resolver <ip[:port]>',
-        'DNS resolver to ask with --from-vpc (default: the system one; with --sandbox, loopback only)',
+        'DNS resolver for --from-vpc (default: the system one; with --sandbox: loopback only)',
       )
       .addHelpText('after', examples(['psc-bridge verify', 'psc-bridge verify --from-vpc'])),
     FIELDS,

@@ -23,6 +23,7 @@ import {
   unlessNotFound,
   untilLine,
   waitFor,
+  waitGone,
 } from './common.js';
 import { DOMAIN, ruleLookup } from './create-rule.js';
 
@@ -74,7 +75,8 @@ export const step: CloudStep = {
       };
     }
     await disassociate(ctx, found);
-    await waitGone(ctx, found.Id);
+    const id = found.Id;
+    await waitGone(ctx, `association ${id}`, WAIT_MS, () => getAssociation(ctx, id), SECONDS_LONG);
     return { action: 'deleted' };
   },
 
@@ -303,19 +305,4 @@ async function disassociate(ctx: AwsContext, association: ResolverRuleAssociatio
   } catch (error) {
     if (!hasCode(error, 'ResourceNotFoundException')) throw error;
   }
-}
-
-async function waitGone(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(
-    ctx,
-    `association ${id} to be removed`,
-    WAIT_MS,
-    async (ms) => {
-      const association = await getAssociation(ctx, id);
-      if (!association) return true;
-      ctx.progress(`${association.Status} ${elapsedText(ms)}`);
-      return undefined;
-    },
-    SECONDS_LONG,
-  );
 }

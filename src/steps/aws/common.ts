@@ -142,6 +142,26 @@ export function waitFor<T>(
   });
 }
 
+/**
+ * Waits until `look` finds nothing any more (a deletion done), showing the status it reports
+ * meanwhile.
+ */
+export async function waitGone(
+  ctx: AwsContext,
+  what: string,
+  timeoutMs: number,
+  look: () => Promise<{ Status?: string } | undefined>,
+  intervalMs: number = MINUTES_LONG,
+): Promise<void> {
+  const check = async (elapsedMs: number) => {
+    const found = await look();
+    if (!found) return true;
+    ctx.progress(`${found.Status ?? 'DELETING'} ${elapsedText(elapsedMs)}`);
+    return undefined;
+  };
+  await waitFor(ctx, `${what} to be deleted`, timeoutMs, check, intervalMs);
+}
+
 /** Strips the trailing dot(s) so `googleapis.com.` and `googleapis.com` compare equal. */
 export function bareDomain(domain: string | undefined): string {
   return (domain ?? '').replace(/\.+$/, '').toLowerCase();

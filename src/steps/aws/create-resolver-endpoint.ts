@@ -22,6 +22,7 @@ import {
   unlessNotFound,
   untilLine,
   waitFor,
+  waitGone,
   whileThereLine,
 } from './common.js';
 
@@ -100,7 +101,9 @@ export const step: CloudStep = {
       };
     }
     await deleteEndpoint(ctx, found.id);
-    await waitGone(ctx, found.id);
+    await waitGone(ctx, `resolver endpoint ${found.id}`, DELETE_TIMEOUT_MS, () =>
+      getEndpoint(ctx, found.id),
+    );
     return { action: 'deleted' };
   },
 
@@ -368,15 +371,6 @@ async function deleteEndpoint(ctx: AwsContext, id: string): Promise<void> {
         '`aws route53resolver delete-resolver-rule` for rules psc-bridge did not make).',
     );
   }
-}
-
-async function waitGone(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(ctx, `resolver endpoint ${id} to be deleted`, DELETE_TIMEOUT_MS, async (ms) => {
-    const endpoint = await getEndpoint(ctx, id);
-    if (!endpoint) return true;
-    ctx.progress(`${endpoint.Status} ${elapsedText(ms)}`);
-    return undefined;
-  });
 }
 
 // ---------------------------------------------------------------------------------------

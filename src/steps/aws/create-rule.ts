@@ -30,6 +30,7 @@ import {
   unlessNotFound,
   untilLine,
   waitFor,
+  waitGone,
   whileThereLine,
 } from './common.js';
 
@@ -91,9 +92,10 @@ export const step: CloudStep = {
         notes: [`Left resolver rule ${rule.Id} in place: psc-bridge did not create it.`],
       };
     }
-    await waitUnassociated(ctx, rule.Id);
-    await deleteRule(ctx, rule.Id);
-    await waitGone(ctx, rule.Id);
+    const id = rule.Id;
+    await waitUnassociated(ctx, id);
+    await deleteRule(ctx, id);
+    await waitGone(ctx, `resolver rule ${id}`, WAIT_MS, () => getRule(ctx, id), SECONDS_LONG);
     return { action: 'deleted' };
   },
 
@@ -344,21 +346,6 @@ async function deleteRule(ctx: AwsContext, id: string): Promise<void> {
   } catch (error) {
     if (!hasCode(error, 'ResourceNotFoundException')) throw error;
   }
-}
-
-async function waitGone(ctx: AwsContext, id: string): Promise<void> {
-  await waitFor(
-    ctx,
-    `resolver rule ${id} to be deleted`,
-    WAIT_MS,
-    async (ms) => {
-      const rule = await getRule(ctx, id);
-      if (!rule) return true;
-      ctx.progress(`${rule.Status} ${elapsedText(ms)}`);
-      return undefined;
-    },
-    SECONDS_LONG,
-  );
 }
 
 // ---------------------------------------------------------------------------------------
