@@ -168,6 +168,7 @@ class Dispatcher {
         workMs += scaled;
         return scaled;
       },
+      heads: () => this.random() < 0.5,
       hex: (length) =>
         randomBytes(Math.ceil(length / 2))
           .toString('hex')

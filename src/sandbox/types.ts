@@ -95,6 +95,11 @@ export interface SandboxEnv {
    * ready, an API propagating): also counted in the call's `workMs`.
    */
   work(realisticMs: number): number;
+  /**
+   * A coin from the fault generator (seeded by the profile's faultSeed): which kind of
+   * transient failure an injected fault is, the same on every replay of a seed.
+   */
+  heads(): boolean;
   /** A fresh lowercase hex string of the given length, for resource ids. */
   hex(length: number): string;
   /** Base URL the emulator is reachable at, e.g. `http://127.0.0.1:4510`. */

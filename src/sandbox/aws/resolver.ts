@@ -157,7 +157,7 @@ export const resolverModule: ServiceModule = {
   handle: answer,
   unknownOperation: (req) => unknown(targetOf(req) ?? '(none)'),
   transientFault: (_op, env) =>
-    Number.parseInt(env.hex(1), 16) % 2 === 0
+    env.heads()
       ? resolverError('ThrottlingException', 'Rate exceeded')
       : resolverError('InternalServiceErrorException', '[RSLVR-00201] Internal Service Error'),
   advance: advanceAws,

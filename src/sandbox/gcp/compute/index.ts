@@ -130,7 +130,7 @@ export const computeModule = gcpModule({
     // own advice to retry it) as often as the backend's 503.
     const router =
       op.operation === 'compute.routers.patch' || op.operation === 'compute.routers.update';
-    if (router && Number.parseInt(env.hex(1), 16) % 2 === 0) {
+    if (router && env.heads()) {
       return classicError(new GoogleApiError(400, 'resourceNotReady', 'The resource is not ready'));
     }
     if (op.mutating) {
