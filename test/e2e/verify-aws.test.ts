@@ -54,6 +54,24 @@ describe('verify on the sandbox: the AWS side', () => {
     );
   });
 
+  test('a static route through a VGW that is gone is a blackhole, from the sandbox', async () => {
+    await world.broken(
+      (w) => {
+        const table = region(w).routeTables[0];
+        assert.ok(table);
+        table.routes.push({ destination: '10.164.128.1/32', gatewayId: 'vgw-0deadbeef0000000' });
+      },
+      async () => {
+        const { checks } = await world.verify();
+        assert.deepEqual(failed(checks), ['vpc-route']);
+        assert.match(
+          byId(checks, 'vpc-route').reason,
+          /the route 10\.164\.128\.1\/32 via vgw-0deadbeef0000000 is a blackhole/,
+        );
+      },
+    );
+  });
+
   test('a static route to the VGW, not a propagated one, fails the route check', async () => {
     await world.broken(
       (w) => {

@@ -4,8 +4,10 @@ import type { Route, RouteTable } from '@aws-sdk/client-ec2';
 import type { CloudServices } from '../../src/cloud/clients.js';
 import { type AwsPath, checkVpcRoute } from '../../src/steps/checks/aws.js';
 
-// The sandbox reports every route active, so blackholed routes are judged here from an
-// answer shaped like EC2's DescribeRouteTables.
+// Route precedence, judged from answers shaped like EC2's DescribeRouteTables: cases the
+// sandbox cannot set up (a blackhole through a target other than a VGW, a longer route
+// elsewhere). The sandbox's own blackhole, a route through a VGW that is gone, is in
+// verify-aws.test.ts.
 const SUBNET = 'subnet-1';
 const PROPAGATED: Route = {
   DestinationCidrBlock: '10.164.128.1/32',

@@ -288,6 +288,34 @@ describe('EC2 emulator, seeded world', () => {
     assert.equal(local?.Origin, 'CreateRouteTable');
   });
 
+  test('a static route through a VGW that is gone reads as a blackhole', async () => {
+    const table = server.store.current().aws.regions[SEED.region]?.routeTables[0];
+    assert.ok(table);
+    table.routes.push({ destination: '10.99.0.0/16', gatewayId: 'vgw-0deadbeef0000000' });
+    try {
+      const found = await aws.ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [{ Name: 'route.state', Values: ['blackhole'] }],
+        }),
+      );
+      assert.deepEqual(
+        found.RouteTables?.map((t) => t.RouteTableId),
+        [table.id],
+      );
+      const states = found.RouteTables?.[0]?.Routes?.map(
+        (r) => `${r.DestinationCidrBlock} ${r.State}`,
+      );
+      assert.ok(states?.includes('10.99.0.0/16 blackhole'), String(states));
+      assert.ok(states?.includes(`${SEED.vpcCidr} active`), String(states));
+    } finally {
+      table.routes.pop();
+    }
+    const none = await aws.ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'route.state', Values: ['blackhole'] }] }),
+    );
+    assert.deepEqual(none.RouteTables, []);
+  });
+
   test('routes the GCP Cloud Router advertises appear as propagated VGW routes', async () => {
     const routes = async () => {
       const out = await aws.ec2.send(

@@ -201,6 +201,26 @@ interface RouteView {
   destination: string;
   gatewayId: string;
   origin: 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
+  /** `blackhole` for a static route through a virtual private gateway that is gone. */
+  state: 'active' | 'blackhole';
+}
+
+/**
+ * A static route's state as EC2 reports it. Of the targets a route can name, the sandbox
+ * models only the VPC itself and virtual private gateways: a route through a VGW that no
+ * longer exists, or is no longer attached to the VPC, is a blackhole. Other targets
+ * (internet gateways, NAT gateways, peering) are not modelled and read as active.
+ */
+function staticRouteState(
+  ctx: AwsContext,
+  table: RouteTable,
+  gatewayId: string,
+): RouteView['state'] {
+  if (!gatewayId.startsWith('vgw-')) return 'active';
+  const attached = ctx.region.vpnGateways.some(
+    (gateway) => gateway.id === gatewayId && gateway.vpcId === table.vpcId,
+  );
+  return attached ? 'active' : 'blackhole';
 }
 
 /**
@@ -212,6 +232,7 @@ export function routesOf(ctx: AwsContext, table: RouteTable): RouteView[] {
     destination: route.destination,
     gatewayId: route.gatewayId,
     origin: route.gatewayId === 'local' ? 'CreateRouteTable' : 'CreateRoute',
+    state: staticRouteState(ctx, table, route.gatewayId),
   }));
   const attached = table.propagatingVgws.filter((vgw) =>
     ctx.region.vpnGateways.some((gateway) => gateway.id === vgw && gateway.vpcId === table.vpcId),
@@ -224,6 +245,7 @@ export function routesOf(ctx: AwsContext, table: RouteTable): RouteView[] {
         destination: range,
         gatewayId: vgw,
         origin: 'EnableVgwRoutePropagation' as const,
+        state: 'active' as const,
       })),
   );
   return [...own, ...propagated];
@@ -266,7 +288,7 @@ function routeTableField(ctx: AwsContext, table: RouteTable, name: string): stri
     case 'route.origin':
       return routes().map((route) => route.origin);
     case 'route.state':
-      return ['active'];
+      return routes().map((route) => route.state);
     case 'owner-id':
       return [ctx.accountId];
     default:
@@ -299,7 +321,7 @@ function routeTableXml(ctx: AwsContext, table: RouteTable): string {
         (route) =>
           tag('destinationCidrBlock', route.destination) +
           tag('gatewayId', route.gatewayId) +
-          tag('state', 'active') +
+          tag('state', route.state) +
           tag('origin', route.origin),
       ),
     ) +
