@@ -62,10 +62,10 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   } else if (direction === 'apply' && recordedDone.length > 0) {
     live = await look(recordedDone);
   }
+  // Finished steps still as wanted: a setup reports them unchanged without applying again.
+  const unchanged = direction === 'apply' ? recordedDone : [];
   const confirmed = new Set(
-    recordedDone
-      .filter((step) => direction === 'apply' && asWanted(live?.get(step.id)))
-      .map((step) => step.id),
+    unchanged.filter((step) => asWanted(live?.get(step.id))).map((step) => step.id),
   );
   const consented = request.confirm
     ? await confirmOrAbort(session, request.confirm, direction)
