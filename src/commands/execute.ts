@@ -1,13 +1,13 @@
-import { type CloudServices, warmUpAws } from '../cloud/clients.js';
+import { warmUpAws } from '../cloud/clients.js';
 import type { PartialConfig } from '../config/fields.js';
 import type { Direction } from '../engine/graph.js';
-import { type InspectOutcome, inspectSteps } from '../engine/inspect.js';
+import { type InspectOutcome, inspectByStep } from '../engine/inspect.js';
 import { type Reporter, type RunResult, runSteps } from '../engine/run.js';
 import { InterruptedError, isPscError, messageOf, UserError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { StateStore } from '../state/store.js';
 import { type StepId, stepInfo } from '../steps/catalog.js';
-import { type CloudStep, loadSteps } from '../steps/load.js';
+import { loadSteps } from '../steps/load.js';
 import { reportError } from '../ui/errors.js';
 import { createReporter } from '../ui/reporter.js';
 import { emit, emitJson, say } from '../ui/terminal.js';
@@ -51,7 +51,13 @@ async function executeIn(environment: Environment, request: ExecuteRequest): Pro
   request.precheck?.(before);
   const steps = await loadSteps(ids);
   const services = environment.services(resolved.config, say);
-  const look = (which: typeof steps) => lookAt(which, before, resolved.config, services);
+  const look = (which: typeof steps): Promise<Live> =>
+    inspectByStep(which, {
+      state: before,
+      config: resolved.config,
+      services,
+      signal: new AbortController().signal,
+    });
   const recordedDone = steps.filter((step) => before?.steps[step.id]?.status === 'done');
   // What the steps find now: all of them when someone is shown a preview, else only the
   // finished ones of a setup (to spare them a second, step-after-step round of reads).
@@ -132,17 +138,6 @@ function onFirstProgress<R extends Reporter>(
     progress.call(reporter, step, text);
   };
   return reporter;
-}
-
-async function lookAt(
-  steps: readonly CloudStep[],
-  before: State | undefined,
-  config: PartialConfig,
-  services: CloudServices,
-): Promise<Live> {
-  const signal = new AbortController().signal;
-  const outcomes = await inspectSteps(steps, { state: before, config, services, signal });
-  return new Map(outcomes.map((outcome) => [outcome.id, outcome]));
 }
 
 /** Present, as psc-bridge wants it, with nothing that would need the user's yes. */

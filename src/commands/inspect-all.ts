@@ -1,5 +1,5 @@
 import type { CloudServices } from '../cloud/clients.js';
-import { type InspectOutcome, inspectSteps } from '../engine/inspect.js';
+import { type InspectOutcome, inspectByStep } from '../engine/inspect.js';
 import { isPscError, messageOf } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { STEP_IDS, type StepId } from '../steps/catalog.js';
@@ -37,18 +37,13 @@ export async function lookAtEverything(session: Session): Promise<Looked> {
   }
   const environment = await openEnvironment(session);
   try {
-    const outcomes = await inspectSteps<CloudServices>(steps, {
+    const live = await inspectByStep<CloudServices>(steps, {
       state: before,
       config: resolved.config,
       services: environment.services(resolved.config, say),
       signal: new AbortController().signal,
     });
-    return {
-      state: before,
-      steps,
-      live: new Map(outcomes.map((outcome) => [outcome.id, outcome])),
-      config: resolved.config,
-    };
+    return { state: before, steps, live, config: resolved.config };
   } finally {
     await environment.close();
   }

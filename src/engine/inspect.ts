@@ -38,6 +38,15 @@ export function inspectSteps<S>(
   );
 }
 
+/** The same inspections, by step id: what `status`, `plan` and the previews read from. */
+export async function inspectByStep<S>(
+  steps: readonly Step<S>[],
+  options: InspectOptions<S>,
+): Promise<Map<StepId, InspectOutcome>> {
+  const outcomes = await inspectSteps(steps, options);
+  return new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+}
+
 function readOnlyContext<S>(id: StepId, options: InspectOptions<S>): StepContext<S> {
   const recordOf = (step: StepId) => options.state?.steps[step] ?? emptyRecord();
   const refuse = (): never => {
